@@ -1,0 +1,39 @@
+# newsqa — install, run and test on a fresh machine. Everything the project needs is installed here.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: install run test lint typecheck pytest clean
+
+install: $(STAMP)
+
+# Re-runs only when the dependency list changes, so a second `make install` is instant.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# torch first and exactly pinned: pip then takes the CPU wheel already on disk.
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: install
+	$(BIN)/newsqa ingest data/articles
+	$(BIN)/newsqa serve --host $(HOST) --port $(PORT)
+
+lint: install
+	$(BIN)/ruff check service vectorstore eval tests
+	$(BIN)/ruff format --check service vectorstore eval tests
+
+typecheck: install
+	$(BIN)/mypy
+
+pytest: install
+	$(BIN)/pytest
+
+test: lint typecheck pytest
+
+clean:
+	rm -rf $(VENV) vectorstore/data test-output

@@ -1,0 +1,1 @@
+"""newsqa: answers questions about news articles with verbatim, checkable citations."""

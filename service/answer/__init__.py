@@ -1,0 +1,1 @@
+"""Answering questions from retrieved article passages."""

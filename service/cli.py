@@ -1,0 +1,116 @@
+"""The `newsqa` command line. Domain errors become a one-line message and a non-zero exit."""
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from service.config import Settings, load_settings
+from service.errors import ConfigError, NewsqaError
+from service.ingest.pipeline import ItemResult, Outcome
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Ask questions about news articles.",
+)
+err = Console(stderr=True)
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (.txt .md .html .json .jsonl)")],
+) -> None:
+    """Ingest articles; unchanged ones are skipped without embedding anything."""
+    from service.services import build_services
+
+    services = build_services(_settings(), writer=True)
+    try:
+        with Progress(
+            TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=err, transient=True, disable=not err.is_terminal,
+        ) as progress:  # fmt: skip
+            task = progress.add_task("ingest", total=None)
+
+            def on_result(result: ItemResult) -> None:
+                if result.outcome is Outcome.FAILED:
+                    progress.console.print(f"[red]error[/red]: {result.source}: {result.error}")
+
+            def on_progress(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
+                if not err.is_terminal and done and (done == total or done % 100 == 0):
+                    err.print(f"ingested {done}/{total} files")
+
+            report = services.ingestor.ingest_paths(paths, on_result=on_result, on_progress=on_progress)
+    finally:
+        services.close()
+    typer.echo(report.summary())
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in plain words")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the POST /v1/ask object")] = False,
+    top_k: Annotated[int, typer.Option(min=1, max=50, help="Passages to retrieve")] = 5,
+) -> None:
+    """Answer a question from the ingested articles, with citations."""
+    from service.services import build_services
+
+    if not question.strip():
+        raise NewsqaError("the question is empty")
+    services = build_services(_settings(), writer=False)
+    try:
+        result = services.answerer.answer(question.strip(), top_k=top_k)
+    finally:
+        services.close()
+    if as_json:
+        typer.echo(result.model_dump_json(indent=2))
+        return
+    typer.echo(result.answer)
+    for citation in result.citations:
+        title = citation.title or citation.doc_id
+        typer.echo(f"  [{citation.n}] {title} ({citation.doc_id} {citation.start}-{citation.end})")
+        typer.echo(f"      “{citation.quote}”")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port")] = 8000,
+) -> None:
+    """Serve the REST API on HOST:PORT."""
+    import uvicorn
+
+    from service.main import create_app
+    from service.services import build_services
+
+    services = build_services(_settings(), writer=True)
+    try:
+        uvicorn.run(create_app(services=services), host=host, port=port, log_level="info")
+    finally:
+        services.close()
+
+
+def main() -> None:
+    try:
+        app()
+    except ConfigError as exc:
+        typer.echo(f"newsqa: configuration error: {exc.message}", err=True)
+        sys.exit(2)
+    except NewsqaError as exc:
+        typer.echo(f"newsqa: error: {exc.message}", err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

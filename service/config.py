@@ -1,0 +1,85 @@
+"""One Settings object, read from the environment (and `.env`) and validated at start-up."""
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlparse
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from service.errors import ConfigError
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSQA_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    data_dir: Path = Path("vectorstore/data")
+    chroma_url: str | None = None
+    collection_prefix: str = Field("newsqa", pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{2,40}$")
+
+    llm: Literal["extractive", "openai"] = "extractive"
+    llm_model: str = "gpt-4o-mini"
+    openai_base_url: str | None = Field(
+        None, validation_alias=AliasChoices("OPENAI_BASE_URL", "openai_base_url")
+    )
+    openai_api_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("OPENAI_API_KEY", "openai_api_key")
+    )
+
+    embeddings: Literal["local", "openai"] = "local"
+    embedding_model: str = "text-embedding-3-small"
+    embed_batch_size: int = Field(64, ge=1, le=2048)
+
+    api_keys: Annotated[list[str], NoDecode] = []
+
+    chunk_tokens: int = Field(256, ge=32, le=4096)
+    chunk_overlap: int = Field(40, ge=0)
+    max_file_bytes: int = Field(10_000_000, ge=1)
+
+    @field_validator("chroma_url")
+    @classmethod
+    def _check_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parsed = urlparse(value)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise ValueError("must be an http(s) URL such as http://127.0.0.1:8001")
+        return value.rstrip("/")
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [key.strip() for key in value.split(",") if key.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _check_overlap(self) -> "Settings":
+        if self.chunk_overlap >= self.chunk_tokens:
+            raise ValueError("NEWSQA_CHUNK_OVERLAP must be smaller than NEWSQA_CHUNK_TOKENS")
+        return self
+
+
+def _variable_name(field: str) -> str:
+    info = Settings.model_fields.get(field)
+    if info is not None and isinstance(info.validation_alias, AliasChoices):
+        return str(info.validation_alias.choices[0])
+    return f"NEWSQA_{field.upper()}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build Settings; turn a validation failure into a one-line ConfigError naming the variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        location = [str(part) for part in first["loc"]]
+        message = first["msg"].removeprefix("Value error, ")
+        if location:
+            name = _variable_name(location[0])
+            given = first.get("input")
+            shown = f" (got {given!r})" if isinstance(given, str | int) else ""
+            raise ConfigError(f"{name}: {message}{shown}") from None
+        raise ConfigError(message) from None

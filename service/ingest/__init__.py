@@ -1,0 +1,1 @@
+"""Article ingestion: loaders, cleaning, sentence-aware token chunking, idempotent storage."""

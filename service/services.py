@@ -1,0 +1,50 @@
+"""Builds newsqa's collaborators once (CLI start-up, app lifespan) and hands them around."""
+
+from dataclasses import dataclass
+
+from service.answer.passages import PassageAnswerer
+from service.config import Settings
+from service.ingest.chunk import TokenChunker
+from service.ingest.pipeline import Ingestor
+from vectorstore.client import make_chroma_client
+from vectorstore.embeddings import Embedder, make_embedder
+from vectorstore.lock import WriterLock
+from vectorstore.store import ArticleStore
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: ArticleStore
+    embedder: Embedder
+    ingestor: Ingestor
+    answerer: PassageAnswerer
+    lock: WriterLock | None = None
+
+    def close(self) -> None:
+        if self.lock is not None:
+            self.lock.release()
+
+
+def build_services(settings: Settings, writer: bool = True, embedder: Embedder | None = None) -> Services:
+    """`writer` takes the embedded store's single-writer lock (a Chroma server needs none)."""
+    lock = None
+    if writer and not settings.chroma_url:
+        lock = WriterLock(settings.data_dir)
+        lock.acquire()
+    try:
+        store = ArticleStore(make_chroma_client(settings), prefix=settings.collection_prefix)
+        embedder = embedder or make_embedder(settings)
+    except BaseException:
+        if lock is not None:
+            lock.release()
+        raise
+    chunker = TokenChunker(settings.chunk_tokens, settings.chunk_overlap)
+    return Services(
+        settings=settings,
+        store=store,
+        embedder=embedder,
+        ingestor=Ingestor(store, embedder, chunker, settings.max_file_bytes),
+        answerer=PassageAnswerer(store, embedder),
+        lock=lock,
+    )

@@ -1,0 +1,122 @@
+"""Shared fixtures: the real embedder, real Chroma (embedded and a `chroma run` server)."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+
+from service.config import Settings, load_settings
+from service.services import Services, build_services
+from vectorstore.embeddings import LocalMiniLM
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTICLES = ROOT / "data" / "articles"
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(autouse=True)
+def _no_remote_models(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test may reach a real remote model: an unset base URL would mean api.openai.com."""
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("OPENAI_API_KEY", "test-key-never-sent")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    for name in [key for key in os.environ if key.startswith("NEWSQA_")]:
+        monkeypatch.delenv(name)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_http(url: str, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args} exited with {process.returncode}")
+        try:
+            if httpx.get(url, timeout=1.0).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer within {timeout}s")
+
+
+class CountingEmbedder:
+    """The real embedder, counting the texts it embeds."""
+
+    def __init__(self, inner: LocalMiniLM) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.texts_embedded = 0
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        self.texts_embedded += len(texts)
+        return self.inner.embed(texts)
+
+
+@pytest.fixture(scope="session")
+def minilm() -> LocalMiniLM:
+    return LocalMiniLM()
+
+
+@pytest.fixture
+def embedder(minilm: LocalMiniLM) -> CountingEmbedder:
+    return CountingEmbedder(minilm)
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real `chroma run` server on a free port, stopped after the session."""
+    path = tmp_path_factory.mktemp("chroma-server")
+    port = free_port()
+    log = open(path / "server.log", "wb")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(
+        [str(BIN / "chroma"), "run", "--path", str(path / "data"), "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(f"{url}/api/v2/heartbeat", process)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        log.close()
+
+
+@pytest.fixture(params=["embedded", "server"])
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Settings for a fresh, empty store: embedded under tmp_path, or on the Chroma server."""
+    if request.param == "server":
+        url = request.getfixturevalue("chroma_server")
+        prefix = f"t{uuid.uuid4().hex[:12]}"
+        return load_settings(_env_file=None, chroma_url=url, collection_prefix=prefix)
+    return load_settings(_env_file=None, data_dir=tmp_path / "store")
+
+
+@pytest.fixture
+def services(settings: Settings, embedder: CountingEmbedder) -> Iterator[Services]:
+    built = build_services(settings, embedder=embedder)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def articles(tmp_path: Path) -> Path:
+    """A private copy of the sample articles that a test may edit."""
+    folder = tmp_path / "articles"
+    shutil.copytree(ARTICLES, folder)
+    return folder

@@ -1,0 +1,124 @@
+"""Ingestion against real Chroma: embedded, and a real `chroma run` server (parametrised)."""
+
+import json
+from pathlib import Path
+
+from service.ingest.pipeline import Outcome
+from service.services import Services
+from tests.conftest import ARTICLES, CountingEmbedder
+
+SAMPLE_IDS = sorted(p.stem for p in ARTICLES.glob("*.txt"))
+
+
+def test_samples_are_stored_and_read_back_with_exact_offsets(services: Services) -> None:
+    report = services.ingestor.ingest_paths([ARTICLES])
+    assert report.counts == {"added": 5, "updated": 0, "unchanged": 0, "failed": 0}
+    assert services.store.document_ids() == SAMPLE_IDS
+
+    first = services.store.get_document("001_78312c3eab1f5132")
+    assert first is not None
+    assert first.title == "US, European allies unite to support Ukraine’s defense against Russia"
+    assert "Aaj English" not in first.text
+    assert "Trump hosted Zelenskiy alongside several European allies" in first.text
+
+    for doc_id in SAMPLE_IDS:
+        document = services.store.get_document(doc_id)
+        assert document is not None
+        chunks = services.store.get_chunks(doc_id)
+        assert len(chunks) == document.n_chunks >= 2
+        for chunk in chunks:
+            assert chunk.text == document.text[chunk.start : chunk.end]
+            assert chunk.content_hash == document.content_hash
+            assert chunk.extra.get("title") == document.title
+        # The chunks cover the whole cleaned text.
+        assert chunks[0].start == 0 and chunks[-1].end == len(document.text)
+
+
+def test_similar_question_finds_the_right_article(services: Services) -> None:
+    services.ingestor.ingest_paths([ARTICLES])
+    vector = services.embedder.embed(["How many well-trained troops should Ukraine's army reach?"])[0]
+    best, score = services.store.query(vector, 1)[0]
+    assert best.doc_id == "003_90df2db88ee2fc19" and "800,000" in best.text
+    assert 0 < score <= 1
+
+
+def test_unchanged_reingest_computes_no_embeddings(services: Services, embedder: CountingEmbedder) -> None:
+    services.ingestor.ingest_paths([ARTICLES])
+    embedded_first = embedder.texts_embedded
+    chunks_before = {doc_id: services.store.get_chunks(doc_id) for doc_id in SAMPLE_IDS}
+    assert embedded_first == services.store.count_chunks() > 0
+
+    report = services.ingestor.ingest_paths([ARTICLES])
+    assert report.counts["unchanged"] == 5 and report.chunks_embedded == 0
+    assert embedder.texts_embedded == embedded_first
+    assert {doc_id: services.store.get_chunks(doc_id) for doc_id in SAMPLE_IDS} == chunks_before
+
+
+def test_editing_an_article_replaces_all_its_old_chunks(services: Services, articles: Path) -> None:
+    services.ingestor.ingest_paths([articles])
+    target = articles / "003_90df2db88ee2fc19.txt"
+    old_ids = {chunk.id for chunk in services.store.get_chunks(target.stem)}
+    others_before = {p.stem: services.store.get_chunks(p.stem) for p in articles.glob("*.txt") if p != target}
+
+    target.write_text(
+        target.read_text(encoding="utf-8").replace("800,000", "650,000"), encoding="utf-8"
+    )
+    report = services.ingestor.ingest_paths([articles])
+    assert report.counts == {"added": 0, "updated": 1, "unchanged": 4, "failed": 0}
+
+    new_chunks = services.store.get_chunks(target.stem)
+    assert not old_ids & {chunk.id for chunk in new_chunks}
+    document = services.store.get_document(target.stem)
+    assert document is not None and "650,000" in document.text and "800,000" not in document.text
+    assert len(new_chunks) == document.n_chunks
+    assert all("800,000" not in chunk.text for chunk in new_chunks)
+    assert services.store.count_chunks() == sum(
+        services.store.get_document(i).n_chunks for i in SAMPLE_IDS  # type: ignore[union-attr]
+    )
+    assert {p: services.store.get_chunks(p) for p in others_before} == others_before
+
+
+def test_delete_removes_a_document_entirely(services: Services) -> None:
+    services.ingestor.ingest_paths([ARTICLES])
+    before = services.store.count_chunks()
+    removed = len(services.store.get_chunks("002_ffeabc11d1486852"))
+    assert services.store.delete_document("002_ffeabc11d1486852") is True
+    assert services.store.get_document("002_ffeabc11d1486852") is None
+    assert services.store.get_chunks("002_ffeabc11d1486852") == []
+    assert services.store.count_chunks() == before - removed
+    assert services.store.delete_document("002_ffeabc11d1486852") is False
+
+
+def test_bad_files_fail_alone_and_leave_the_store_untouched(services: Services, tmp_path: Path) -> None:
+    services.ingestor.ingest_paths([ARTICLES])
+    snapshot = {doc_id: services.store.get_document(doc_id) for doc_id in SAMPLE_IDS}
+    chunks = services.store.count_chunks()
+
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "000_24ebec4603e8d0ce.txt").write_bytes(b"\x00\x01binary over an existing id")
+    (bad / "empty.txt").write_text("", encoding="utf-8")
+    (bad / "broken.json").write_text('{"id": "001_78312c3eab1f5132", "text": ', encoding="utf-8")
+    (bad / "good.json").write_text(
+        json.dumps({"id": "fresh-1", "title": "Fresh", "text": "A new short article. It has two sentences."}),
+        encoding="utf-8",
+    )
+    report = services.ingestor.ingest_paths([bad, tmp_path / "nowhere"])
+    failed = {Path(r.source).name: r.error for r in report.failed}
+    assert failed == {
+        "nowhere": "no such file or folder",
+        "000_24ebec4603e8d0ce.txt": "binary file (contains NUL bytes), not text",
+        "empty.txt": "empty file",
+        "broken.json": "invalid JSON: Expecting value at line 1 column 40",
+    }
+    assert [r.doc_id for r in report.results if r.outcome is Outcome.ADDED] == ["fresh-1"]
+    assert {doc_id: services.store.get_document(doc_id) for doc_id in SAMPLE_IDS} == snapshot
+    assert services.store.count_chunks() == chunks + 1
+
+
+def test_documents_list_in_id_order_with_total(services: Services) -> None:
+    services.ingestor.ingest_paths([ARTICLES])
+    page, total = services.store.list_documents(limit=2, offset=1)
+    assert total == 5
+    assert [d.id for d in page] == SAMPLE_IDS[1:3]
+    assert all(d.text == "" and d.content_hash for d in page)

@@ -1,0 +1,1 @@
+"""Storage for newsqa: the Chroma client, the embedders and the article store."""

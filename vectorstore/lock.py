@@ -1,0 +1,44 @@
+"""Single-writer guard for the embedded store: an exclusive, non-blocking file lock.
+
+flock is released by the kernel when the holder dies, so a crashed writer never leaves the
+store locked.
+"""
+
+import fcntl
+import os
+from pathlib import Path
+from typing import IO
+
+from service.errors import StoreLockedError
+
+
+class WriterLock:
+    def __init__(self, directory: Path) -> None:
+        self.path = directory / ".newsqa-writer.lock"
+        self._handle: IO[str] | None = None
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held while locked
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            handle.close()
+            raise StoreLockedError(
+                f"the embedded store at {self.path.parent} is in use by another process "
+                f"(pid {holder}); stop it first, or share a Chroma server (NEWSQA_CHROMA_URL) "
+                "between processes"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        self._handle = handle
+
+    def release(self) -> None:
+        if self._handle is not None:
+            fcntl.flock(self._handle.fileno(), fcntl.LOCK_UN)
+            self._handle.close()
+            self._handle = None

@@ -1,0 +1,265 @@
+"""The article store: all of newsqa's state, kept in two Chroma collections.
+
+`<prefix>_documents` holds each cleaned full text with its metadata and content hash;
+`<prefix>_chunks` holds chunk texts, their character offsets into that text, and vectors.
+The document record is the commit point of an ingest: chunks are written first, then the
+document record naming their content hash, then stale chunks are removed. Readers trust only
+chunks whose hash matches their document's record, so a crash mid-ingest never shows a
+half-written document.
+"""
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from chromadb.api import ClientAPI
+from chromadb.api.models.Collection import Collection
+
+from service.errors import InputError
+
+DOC_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+
+def check_doc_id(doc_id: str) -> str:
+    if not DOC_ID_PATTERN.fullmatch(doc_id):
+        raise InputError(
+            f"invalid document id {doc_id!r}: use 1-128 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit"
+        )
+    return doc_id
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    id: str
+    text: str
+    content_hash: str
+    title: str | None = None
+    published_at: str | None = None
+    source: str | None = None
+    url: str | None = None
+    n_chunks: int = 0
+    ingested_at: str | None = None
+
+    def metadata(self) -> dict[str, Any]:
+        fields = {
+            "title": self.title,
+            "published_at": self.published_at,
+            "source": self.source,
+            "url": self.url,
+            "content_hash": self.content_hash,
+            "n_chunks": self.n_chunks,
+            "ingested_at": self.ingested_at,
+            "chars": len(self.text),
+        }
+        return {key: value for key, value in fields.items() if value is not None}
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    id: str
+    doc_id: str
+    index: int
+    text: str
+    start: int
+    end: int
+    content_hash: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def chunk_id(doc_id: str, content_hash: str, index: int) -> str:
+    return f"{doc_id}:{content_hash[:16]}:{index:05d}"
+
+
+def _without_none(values: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in values.items() if value is not None}
+
+
+class ArticleStore:
+    def __init__(self, client: ClientAPI, prefix: str = "newsqa") -> None:
+        self.client = client
+        space = {"hnsw": {"space": "cosine"}}
+        self.documents: Collection = client.get_or_create_collection(
+            f"{prefix}_documents", embedding_function=None, configuration=space  # type: ignore[arg-type]
+        )
+        self.chunks: Collection = client.get_or_create_collection(
+            f"{prefix}_chunks", embedding_function=None, configuration=space  # type: ignore[arg-type]
+        )
+        self._batch = max(1, min(client.get_max_batch_size(), 1000))
+
+    # -- reads ---------------------------------------------------------------------------
+
+    def heartbeat(self) -> None:
+        self.client.heartbeat()
+
+    def content_hash(self, doc_id: str) -> str | None:
+        found = self.documents.get(ids=[doc_id], include=["metadatas"])
+        metadatas = found["metadatas"] or []
+        return str(metadatas[0]["content_hash"]) if metadatas else None
+
+    def get_document(self, doc_id: str, with_text: bool = True) -> StoredDocument | None:
+        include: Any = ["metadatas", "documents"] if with_text else ["metadatas"]
+        found = self.documents.get(ids=[doc_id], include=include)
+        if not found["ids"]:
+            return None
+        texts = found["documents"] if with_text else None
+        return self._document(found["ids"][0], (found["metadatas"] or [{}])[0], texts[0] if texts else "")
+
+    def get_documents(self, doc_ids: list[str], with_text: bool = True) -> dict[str, StoredDocument]:
+        if not doc_ids:
+            return {}
+        include: Any = ["metadatas", "documents"] if with_text else ["metadatas"]
+        found = self.documents.get(ids=list(dict.fromkeys(doc_ids)), include=include)
+        texts = found["documents"] if with_text else None
+        metadatas = found["metadatas"] or []
+        return {
+            doc_id: self._document(doc_id, metadatas[i], texts[i] if texts else "")
+            for i, doc_id in enumerate(found["ids"])
+        }
+
+    def document_ids(self) -> list[str]:
+        return sorted(self.documents.get(include=[])["ids"])
+
+    def list_documents(self, limit: int = 50, offset: int = 0) -> tuple[list[StoredDocument], int]:
+        """Documents in id order, without their text, and the total count."""
+        ids = self.document_ids()
+        page = ids[offset : offset + limit]
+        found = self.get_documents(page, with_text=False)
+        return [found[doc_id] for doc_id in page if doc_id in found], len(ids)
+
+    def count_documents(self) -> int:
+        return self.documents.count()
+
+    def count_chunks(self) -> int:
+        return self.chunks.count()
+
+    def get_chunks(self, doc_id: str) -> list[StoredChunk]:
+        found = self.chunks.get(where={"doc_id": doc_id}, include=["metadatas", "documents"])
+        chunks = [
+            self._chunk(chunk_id_, meta, text)
+            for chunk_id_, meta, text in zip(
+                found["ids"], found["metadatas"] or [], found["documents"] or [], strict=True
+            )
+        ]
+        return sorted(chunks, key=lambda chunk: (chunk.content_hash, chunk.index))
+
+    def iter_chunks(self, page_size: int = 1000) -> Iterator[StoredChunk]:
+        """Every stored chunk, page by page (for building lexical indexes)."""
+        offset = 0
+        while True:
+            found = self.chunks.get(
+                include=["metadatas", "documents"], limit=page_size, offset=offset
+            )
+            if not found["ids"]:
+                return
+            for chunk_id_, meta, text in zip(
+                found["ids"], found["metadatas"] or [], found["documents"] or [], strict=True
+            ):
+                yield self._chunk(chunk_id_, meta, text)
+            offset += len(found["ids"])
+
+    def query(
+        self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None
+    ) -> list[tuple[StoredChunk, float]]:
+        """Nearest chunks by cosine similarity (1 - distance), best first."""
+        if k <= 0 or self.chunks.count() == 0:
+            return []
+        found = self.chunks.query(
+            query_embeddings=[vector.tolist()],
+            n_results=k,
+            where=where,
+            include=["metadatas", "documents", "distances"],
+        )
+        ids = found["ids"][0]
+        metas = (found["metadatas"] or [[]])[0]
+        texts = (found["documents"] or [[]])[0]
+        distances = (found["distances"] or [[]])[0]
+        return [
+            (self._chunk(ids[i], metas[i], texts[i]), 1.0 - float(distances[i]))
+            for i in range(len(ids))
+        ]
+
+    # -- writes --------------------------------------------------------------------------
+
+    def write_document(
+        self,
+        document: StoredDocument,
+        chunks: list[StoredChunk],
+        chunk_vectors: np.ndarray,
+    ) -> None:
+        """Store a document and its chunks, replacing any earlier version of it."""
+        for begin in range(0, len(chunks), self._batch):
+            batch = chunks[begin : begin + self._batch]
+            self.chunks.upsert(
+                ids=[chunk.id for chunk in batch],
+                documents=[chunk.text for chunk in batch],
+                embeddings=chunk_vectors[begin : begin + self._batch],
+                metadatas=[self._chunk_metadata(chunk) for chunk in batch],
+            )
+        doc_vector = chunk_vectors.mean(axis=0) if len(chunks) else np.ones(chunk_vectors.shape[1])
+        doc_vector = doc_vector / max(float(np.linalg.norm(doc_vector)), 1e-12)
+        self.documents.upsert(
+            ids=[document.id],
+            documents=[document.text],
+            embeddings=[doc_vector.astype(np.float32)],
+            metadatas=[document.metadata()],
+        )
+        # Only after the document record names the new hash are the old chunks dropped.
+        self.chunks.delete(
+            where={"$and": [{"doc_id": document.id}, {"content_hash": {"$ne": document.content_hash}}]}
+        )
+
+    def delete_document(self, doc_id: str) -> bool:
+        existed = bool(self.documents.get(ids=[doc_id], include=[])["ids"])
+        self.documents.delete(ids=[doc_id])
+        self.chunks.delete(where={"doc_id": doc_id})
+        return existed
+
+    # -- record mapping ------------------------------------------------------------------
+
+    @staticmethod
+    def _chunk_metadata(chunk: StoredChunk) -> dict[str, Any]:
+        return _without_none(
+            {
+                **chunk.extra,
+                "doc_id": chunk.doc_id,
+                "chunk_index": chunk.index,
+                "start": chunk.start,
+                "end": chunk.end,
+                "content_hash": chunk.content_hash,
+            }
+        )
+
+    @staticmethod
+    def _chunk(chunk_id_: str, meta: Any, text: str | None) -> StoredChunk:
+        known = {"doc_id", "chunk_index", "start", "end", "content_hash"}
+        return StoredChunk(
+            id=chunk_id_,
+            doc_id=str(meta["doc_id"]),
+            index=int(meta["chunk_index"]),
+            text=text or "",
+            start=int(meta["start"]),
+            end=int(meta["end"]),
+            content_hash=str(meta["content_hash"]),
+            extra={key: value for key, value in meta.items() if key not in known},
+        )
+
+    @staticmethod
+    def _document(doc_id: str, meta: Any, text: str | None) -> StoredDocument:
+        def optional(key: str) -> str | None:
+            value = meta.get(key)
+            return None if value is None else str(value)
+
+        return StoredDocument(
+            id=doc_id,
+            text=text or "",
+            content_hash=str(meta.get("content_hash", "")),
+            title=optional("title"),
+            published_at=optional("published_at"),
+            source=optional("source"),
+            url=optional("url"),
+            n_chunks=int(meta.get("n_chunks", 0)),
+            ingested_at=optional("ingested_at"),
+        )
