@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from service.config import Settings, load_settings
@@ -18,7 +19,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Ask questions about news articles.",
 )
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 def _settings() -> Settings:
@@ -27,7 +28,9 @@ def _settings() -> Settings:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders (.txt .md .html .json .jsonl)")],
+    paths: Annotated[
+        list[Path], typer.Argument(help="Files or folders (.txt .md .html .json .jsonl)")
+    ],
 ) -> None:
     """Ingest articles; unchanged ones are skipped without embedding anything."""
     from service.services import build_services
@@ -42,14 +45,18 @@ def ingest(
 
             def on_result(result: ItemResult) -> None:
                 if result.outcome is Outcome.FAILED:
-                    progress.console.print(f"[red]error[/red]: {result.source}: {result.error}")
+                    progress.console.print(
+                        f"[red]error[/red]: {escape(result.source)}: {escape(result.error or '')}"
+                    )
 
             def on_progress(done: int, total: int) -> None:
                 progress.update(task, completed=done, total=total)
                 if not err.is_terminal and done and (done == total or done % 100 == 0):
                     err.print(f"ingested {done}/{total} files")
 
-            report = services.ingestor.ingest_paths(paths, on_result=on_result, on_progress=on_progress)
+            report = services.ingestor.ingest_paths(
+                paths, on_result=on_result, on_progress=on_progress
+            )
     finally:
         services.close()
     typer.echo(report.summary())

@@ -26,7 +26,9 @@ class Services:
             self.lock.release()
 
 
-def build_services(settings: Settings, writer: bool = True, embedder: Embedder | None = None) -> Services:
+def build_services(
+    settings: Settings, writer: bool = True, embedder: Embedder | None = None
+) -> Services:
     """`writer` takes the embedded store's single-writer lock (a Chroma server needs none)."""
     lock = None
     if writer and not settings.chroma_url:

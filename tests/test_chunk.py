@@ -9,7 +9,9 @@ from tests.conftest import ARTICLES
 
 
 def sample_texts() -> list[str]:
-    return [clean_article(p.read_text(encoding="utf-8")).text for p in sorted(ARTICLES.glob("*.txt"))]
+    return [
+        clean_article(p.read_text(encoding="utf-8")).text for p in sorted(ARTICLES.glob("*.txt"))
+    ]
 
 
 @pytest.mark.parametrize("size,overlap", [(256, 40), (120, 20), (64, 0)])
@@ -29,7 +31,9 @@ def test_chunks_cover_the_text_in_whole_sentences_within_budget(size: int, overl
 
 
 def test_consecutive_chunks_overlap_by_whole_sentences() -> None:
-    text = " ".join(f"Sentence number {i} talks about the summit in plain words." for i in range(60))
+    text = " ".join(
+        f"Sentence number {i} talks about the summit in plain words." for i in range(60)
+    )
     chunks = TokenChunker(100, 30).chunk(text)
     assert len(chunks) > 3
     for previous, current in zip(chunks, chunks[1:], strict=False):

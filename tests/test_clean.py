@@ -46,12 +46,19 @@ def test_sentence_broken_after_an_abbreviation_is_rejoined() -> None:
 
 
 def test_hard_wrapped_lines_are_unwrapped() -> None:
-    cleaned = clean_article("The minister said the talks\nwould resume on Monday.\nA second paragraph.")
-    assert cleaned.text == "The minister said the talks would resume on Monday.\n\nA second paragraph."
+    cleaned = clean_article(
+        "The minister said the talks\nwould resume on Monday.\nA second paragraph."
+    )
+    assert (
+        cleaned.text == "The minister said the talks would resume on Monday.\n\nA second paragraph."
+    )
 
 
 def test_markdown_syntax_is_stripped() -> None:
-    raw = "# Talks resume\n\nThe **minister** said [talks](http://x.test) resume. ![img](a.png)\n\n- One point."
+    raw = (
+        "# Talks resume\n\nThe **minister** said [talks](http://x.test) resume. ![img](a.png)"
+        "\n\n- One point."
+    )
     cleaned = clean_article(raw, markdown=True)
     assert cleaned.title == "Talks resume"
     assert cleaned.text == "The minister said talks resume.\n\nOne point."

@@ -36,13 +36,17 @@ def test_samples_are_stored_and_read_back_with_exact_offsets(services: Services)
 
 def test_similar_question_finds_the_right_article(services: Services) -> None:
     services.ingestor.ingest_paths([ARTICLES])
-    vector = services.embedder.embed(["How many well-trained troops should Ukraine's army reach?"])[0]
+    vector = services.embedder.embed(["How many well-trained troops should Ukraine's army reach?"])[
+        0
+    ]
     best, score = services.store.query(vector, 1)[0]
     assert best.doc_id == "003_90df2db88ee2fc19" and "800,000" in best.text
     assert 0 < score <= 1
 
 
-def test_unchanged_reingest_computes_no_embeddings(services: Services, embedder: CountingEmbedder) -> None:
+def test_unchanged_reingest_computes_no_embeddings(
+    services: Services, embedder: CountingEmbedder
+) -> None:
     services.ingestor.ingest_paths([ARTICLES])
     embedded_first = embedder.texts_embedded
     chunks_before = {doc_id: services.store.get_chunks(doc_id) for doc_id in SAMPLE_IDS}
@@ -58,7 +62,9 @@ def test_editing_an_article_replaces_all_its_old_chunks(services: Services, arti
     services.ingestor.ingest_paths([articles])
     target = articles / "003_90df2db88ee2fc19.txt"
     old_ids = {chunk.id for chunk in services.store.get_chunks(target.stem)}
-    others_before = {p.stem: services.store.get_chunks(p.stem) for p in articles.glob("*.txt") if p != target}
+    others_before = {
+        p.stem: services.store.get_chunks(p.stem) for p in articles.glob("*.txt") if p != target
+    }
 
     target.write_text(
         target.read_text(encoding="utf-8").replace("800,000", "650,000"), encoding="utf-8"
@@ -73,7 +79,8 @@ def test_editing_an_article_replaces_all_its_old_chunks(services: Services, arti
     assert len(new_chunks) == document.n_chunks
     assert all("800,000" not in chunk.text for chunk in new_chunks)
     assert services.store.count_chunks() == sum(
-        services.store.get_document(i).n_chunks for i in SAMPLE_IDS  # type: ignore[union-attr]
+        services.store.get_document(i).n_chunks
+        for i in SAMPLE_IDS  # type: ignore[union-attr]
     )
     assert {p: services.store.get_chunks(p) for p in others_before} == others_before
 
@@ -89,7 +96,9 @@ def test_delete_removes_a_document_entirely(services: Services) -> None:
     assert services.store.delete_document("002_ffeabc11d1486852") is False
 
 
-def test_bad_files_fail_alone_and_leave_the_store_untouched(services: Services, tmp_path: Path) -> None:
+def test_bad_files_fail_alone_and_leave_the_store_untouched(
+    services: Services, tmp_path: Path
+) -> None:
     services.ingestor.ingest_paths([ARTICLES])
     snapshot = {doc_id: services.store.get_document(doc_id) for doc_id in SAMPLE_IDS}
     chunks = services.store.count_chunks()
@@ -100,7 +109,13 @@ def test_bad_files_fail_alone_and_leave_the_store_untouched(services: Services, 
     (bad / "empty.txt").write_text("", encoding="utf-8")
     (bad / "broken.json").write_text('{"id": "001_78312c3eab1f5132", "text": ', encoding="utf-8")
     (bad / "good.json").write_text(
-        json.dumps({"id": "fresh-1", "title": "Fresh", "text": "A new short article. It has two sentences."}),
+        json.dumps(
+            {
+                "id": "fresh-1",
+                "title": "Fresh",
+                "text": "A new short article. It has two sentences.",
+            }
+        ),
         encoding="utf-8",
     )
     report = services.ingestor.ingest_paths([bad, tmp_path / "nowhere"])

@@ -45,7 +45,9 @@ def test_json_object_list_and_jsonl_records(tmp_path: Path) -> None:
     [single] = load_file(write(tmp_path, "one.json", json.dumps(record)), 10**7)
     assert (single.id, single.title, single.published_at, single.source, single.url) == (
         "a1", "T", "2025-08-19", "Wire", "https://example.test/a1")  # fmt: skip
-    many = load_file(write(tmp_path, "many.json", json.dumps([{"text": "x."}, {"text": "y."}])), 10**7)
+    many = load_file(
+        write(tmp_path, "many.json", json.dumps([{"text": "x."}, {"text": "y."}])), 10**7
+    )
     assert [d.id for d in many] == ["many-0", "many-1"]
     lines = "\n".join(json.dumps({"id": f"n{i}", "text": f"Line {i}."}) for i in range(3))
     assert [d.id for d in load_file(write(tmp_path, "feed.jsonl", lines + "\n\n"), 10**7)] == [
@@ -74,7 +76,9 @@ def test_markdown_file_is_marked_for_markdown_cleaning(tmp_path: Path) -> None:
         ("sheet.csv", b"a,b\n1,2\n", "unsupported file type"),
     ],
 )
-def test_bad_files_get_a_clear_error(tmp_path: Path, name: str, content: bytes, message: str) -> None:
+def test_bad_files_get_a_clear_error(
+    tmp_path: Path, name: str, content: bytes, message: str
+) -> None:
     with pytest.raises(InputError, match=message):
         load_file(write(tmp_path, name, content), 10**7)
 

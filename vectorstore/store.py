@@ -82,10 +82,14 @@ class ArticleStore:
         self.client = client
         space = {"hnsw": {"space": "cosine"}}
         self.documents: Collection = client.get_or_create_collection(
-            f"{prefix}_documents", embedding_function=None, configuration=space  # type: ignore[arg-type]
+            f"{prefix}_documents",
+            embedding_function=None,
+            configuration=space,  # type: ignore[arg-type]
         )
         self.chunks: Collection = client.get_or_create_collection(
-            f"{prefix}_chunks", embedding_function=None, configuration=space  # type: ignore[arg-type]
+            f"{prefix}_chunks",
+            embedding_function=None,
+            configuration=space,  # type: ignore[arg-type]
         )
         self._batch = max(1, min(client.get_max_batch_size(), 1000))
 
@@ -105,9 +109,13 @@ class ArticleStore:
         if not found["ids"]:
             return None
         texts = found["documents"] if with_text else None
-        return self._document(found["ids"][0], (found["metadatas"] or [{}])[0], texts[0] if texts else "")
+        return self._document(
+            found["ids"][0], (found["metadatas"] or [{}])[0], texts[0] if texts else ""
+        )
 
-    def get_documents(self, doc_ids: list[str], with_text: bool = True) -> dict[str, StoredDocument]:
+    def get_documents(
+        self, doc_ids: list[str], with_text: bool = True
+    ) -> dict[str, StoredDocument]:
         if not doc_ids:
             return {}
         include: Any = ["metadatas", "documents"] if with_text else ["metadatas"]
@@ -207,9 +215,10 @@ class ArticleStore:
             metadatas=[document.metadata()],
         )
         # Only after the document record names the new hash are the old chunks dropped.
-        self.chunks.delete(
-            where={"$and": [{"doc_id": document.id}, {"content_hash": {"$ne": document.content_hash}}]}
-        )
+        stale: Any = {
+            "$and": [{"doc_id": document.id}, {"content_hash": {"$ne": document.content_hash}}]
+        }
+        self.chunks.delete(where=stale)
 
     def delete_document(self, doc_id: str) -> bool:
         existed = bool(self.documents.get(ids=[doc_id], include=[])["ids"])

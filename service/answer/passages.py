@@ -27,7 +27,10 @@ class PassageAnswerer:
             RetrievedChunk(doc_id=chunk.doc_id, chunk_id=chunk.id, score=round(score, 4))
             for chunk, score in hits
         ]
-        timings = {"embed": (embedded - started) * 1000, "retrieve": (time.perf_counter() - embedded) * 1000}
+        timings = {
+            "embed": (embedded - started) * 1000,
+            "retrieve": (time.perf_counter() - embedded) * 1000,
+        }
         relevant = [(chunk, score) for chunk, score in hits if score >= self.min_score][:3]
         if not relevant:
             return Answer(answer=NOT_COVERED, abstained=True, retrieved=retrieved,
@@ -37,9 +40,14 @@ class PassageAnswerer:
             # The chunk's first sentence, at its offsets in the stored document text.
             first_start, first_end = sentence_spans(chunk.text)[0]
             citations.append(
-                Citation(n=n, doc_id=chunk.doc_id, title=chunk.extra.get("title"),
-                         quote=chunk.text[first_start:first_end],
-                         start=chunk.start + first_start, end=chunk.start + first_end)  # fmt: skip
+                Citation(
+                    n=n,
+                    doc_id=chunk.doc_id,
+                    title=chunk.extra.get("title"),
+                    quote=chunk.text[first_start:first_end],
+                    start=chunk.start + first_start,
+                    end=chunk.start + first_end,
+                )  # fmt: skip
             )
         text = " ".join(f"{citation.quote} [{citation.n}]" for citation in citations)
         timings["total"] = (time.perf_counter() - started) * 1000

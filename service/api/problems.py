@@ -43,13 +43,16 @@ def problem(status: int, detail: str, title: str | None = None, **extra: Any) ->
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(NewsqaError)
     async def domain_error(_: Request, exc: NewsqaError) -> JSONResponse:
-        status = next((code for kind, code in STATUS_BY_ERROR.items() if isinstance(exc, kind)), 500)
+        status = next(
+            (code for kind, code in STATUS_BY_ERROR.items() if isinstance(exc, kind)), 500
+        )
         return problem(status, exc.message, exc.title)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {"loc": [str(part) for part in error["loc"]], "msg": error["msg"]} for error in exc.errors()
+            {"loc": [str(part) for part in error["loc"]], "msg": error["msg"]}
+            for error in exc.errors()
         ]
         first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
         detail = f"{'.'.join(first['loc'])}: {first['msg']}"

@@ -102,7 +102,10 @@ class TokenChunker:
             # Step back over trailing sentences that fit in the overlap, always moving forward.
             next_first = last + 1
             overlap = 0
-            while next_first - 1 > first and overlap + units[next_first - 1].tokens <= self.overlap_tokens:
+            while (
+                next_first - 1 > first
+                and overlap + units[next_first - 1].tokens <= self.overlap_tokens
+            ):
                 next_first -= 1
                 overlap += units[next_first].tokens
             first = next_first

@@ -79,7 +79,9 @@ def clean_article(raw: str, title: str | None = None, markdown: bool = False) ->
         line = normalise_line(raw_line)
         if not line or _BOILERPLATE_LINE.match(line):
             continue
-        wrapped = bool(paragraphs) and not _SENTENCE_END.search(paragraphs[-1]) and line[0].islower()
+        wrapped = (
+            bool(paragraphs) and not _SENTENCE_END.search(paragraphs[-1]) and line[0].islower()
+        )
         if paragraphs and (continue_previous or wrapped):
             paragraphs[-1] = f"{paragraphs[-1]} {line}"
         else:

@@ -64,7 +64,9 @@ def read_text(data: bytes, max_bytes: int) -> str:
 def load_file(path: Path, max_bytes: int) -> list[RawDocument]:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        raise InputError(f"unsupported file type {suffix or '(none)'!r}; use {', '.join(SUPPORTED_SUFFIXES)}")
+        raise InputError(
+            f"unsupported file type {suffix or '(none)'!r}; use {', '.join(SUPPORTED_SUFFIXES)}"
+        )
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -113,12 +115,16 @@ def _from_json(text: str, stem: str, filename: str) -> list[RawDocument]:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+        raise InputError(
+            f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
     if isinstance(value, dict):
         return [record_to_document(value, default_id=stem, default_source=filename)]
     if isinstance(value, list):
         return [
-            record_to_document(item, default_id=f"{stem}-{i}", default_source=filename, where=f"item {i}")
+            record_to_document(
+                item, default_id=f"{stem}-{i}", default_source=filename, where=f"item {i}"
+            )
             for i, item in enumerate(value)
         ]
     raise InputError("JSON must be an object or a list of objects")
@@ -135,7 +141,10 @@ def _from_jsonl(text: str, stem: str, filename: str) -> list[RawDocument]:
             raise InputError(f"invalid JSON on line {number}: {exc.msg}") from None
         documents.append(
             record_to_document(
-                value, default_id=f"{stem}-{number}", default_source=filename, where=f"line {number}"
+                value,
+                default_id=f"{stem}-{number}",
+                default_source=filename,
+                where=f"line {number}",
             )
         )
     return documents

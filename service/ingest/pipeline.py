@@ -112,8 +112,12 @@ class Ingestor:
                 start=piece.start,
                 end=piece.end,
                 content_hash=document.content_hash,
-                extra={"title": document.title, "published_at": document.published_at,
-                       "source": document.source, "tokens": piece.tokens},  # fmt: skip
+                extra={
+                    "title": document.title,
+                    "published_at": document.published_at,
+                    "source": document.source,
+                    "tokens": piece.tokens,
+                },  # fmt: skip
             )
             for piece in pieces
         ]
@@ -123,8 +127,11 @@ class Ingestor:
         vectors = self.embedder.embed([header + chunk.text for chunk in chunks])
         report.chunks_embedded += len(chunks)
         stamped = StoredDocument(
-            **{**document.__dict__, "n_chunks": len(chunks),
-               "ingested_at": datetime.now(UTC).isoformat(timespec="seconds")}  # fmt: skip
+            **{
+                **document.__dict__,
+                "n_chunks": len(chunks),
+                "ingested_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            }  # fmt: skip
         )
         self.store.write_document(stamped, chunks, vectors)
         outcome = Outcome.ADDED if previous is None else Outcome.UPDATED

@@ -45,7 +45,7 @@ def _is_boundary(text: str, match: re.Match[str]) -> bool:
             return False  # an initial, as in "John F. Kennedy"
         if re.fullmatch(r"(?:[A-Za-z]\.)+[A-Za-z]", bare):
             next_word = re.match(r"[\w’']+", stripped)
-            return bool(next_word) and next_word.group(0).lower() in _SENTENCE_STARTERS
+            return next_word is not None and next_word.group(0).lower() in _SENTENCE_STARTERS
     return True
 
 

@@ -8,7 +8,9 @@ router = APIRouter(prefix="/v1", tags=["ask"])
 
 
 class AskRequest(BaseModel):
-    question: str = Field(min_length=1, max_length=2000, examples=["What did Witkoff say about Putin?"])
+    question: str = Field(
+        min_length=1, max_length=2000, examples=["What did Witkoff say about Putin?"]
+    )
     top_k: int = Field(5, ge=1, le=50)
 
 

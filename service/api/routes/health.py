@@ -11,7 +11,9 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="The store is reachable", responses={503: {"description": "Store down"}})
+@router.get(
+    "/readyz", summary="The store is reachable", responses={503: {"description": "Store down"}}
+)
 def readyz(store: StoreDep) -> object:
     try:
         store.heartbeat()

@@ -1,0 +1,1 @@
+"""Evaluation harness: gold Q&A sets, named scorers and a regression gate."""

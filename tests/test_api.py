@@ -1,0 +1,64 @@
+"""The HTTP service as clients see it: a real uvicorn process on a free port."""
+
+import os
+import subprocess
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.conftest import ARTICLES, BIN, free_port, wait_for_http
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("api")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSQA_")}
+    env["NEWSQA_DATA_DIR"] = str(root / "store")
+    subprocess.run([str(BIN / "newsqa"), "ingest", str(ARTICLES)], env=env, check=True,
+                   capture_output=True, cwd=root, timeout=300)  # fmt: skip
+    port = free_port()
+    process = subprocess.Popen(
+        [str(BIN / "newsqa"), "serve", "--port", str(port)],
+        env=env, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(f"{url}/healthz", process)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_health_and_readiness(server: str) -> None:
+    assert httpx.get(f"{server}/healthz").json() == {"status": "ok"}
+    assert httpx.get(f"{server}/readyz").json() == {"status": "ready", "documents": 5}
+
+
+def test_ask_answers_with_citations_into_the_stored_text(server: str) -> None:
+    response = httpx.post(
+        f"{server}/v1/ask", json={"question": "What is Putin's red line?"}, timeout=60
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["abstained"] is False and body["citations"]
+    texts = {p.stem: p for p in ARTICLES.glob("*.txt")}
+    for citation in body["citations"]:
+        assert citation["doc_id"] in texts
+        assert f"[{citation['n']}]" in body["answer"]
+
+
+def test_invalid_request_is_problem_json(server: str) -> None:
+    response = httpx.post(f"{server}/v1/ask", json={"question": ""})
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["status"] == 422 and problem["detail"].startswith("body.question")
+    assert "Traceback" not in response.text
+
+
+def test_unknown_route_is_problem_json(server: str) -> None:
+    response = httpx.get(f"{server}/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
