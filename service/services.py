@@ -2,10 +2,11 @@
 
 from dataclasses import dataclass
 
-from service.answer.passages import PassageAnswerer
+from service.answer.service import AnswerService, ExtractiveGenerator
 from service.config import Settings
 from service.ingest.chunk import TokenChunker
 from service.ingest.pipeline import Ingestor
+from service.retrieval.hybrid import HybridRetriever
 from vectorstore.client import make_chroma_client
 from vectorstore.embeddings import Embedder, make_embedder
 from vectorstore.lock import WriterLock
@@ -18,7 +19,8 @@ class Services:
     store: ArticleStore
     embedder: Embedder
     ingestor: Ingestor
-    answerer: PassageAnswerer
+    retriever: HybridRetriever
+    answerer: AnswerService
     lock: WriterLock | None = None
 
     def close(self) -> None:
@@ -42,11 +44,14 @@ def build_services(
             lock.release()
         raise
     chunker = TokenChunker(settings.chunk_tokens, settings.chunk_overlap)
+    retriever = HybridRetriever(store, embedder)
+    store.on_change(retriever.invalidate)
     return Services(
         settings=settings,
         store=store,
         embedder=embedder,
         ingestor=Ingestor(store, embedder, chunker, settings.max_file_bytes),
-        answerer=PassageAnswerer(store, embedder),
+        retriever=retriever,
+        answerer=AnswerService(retriever, ExtractiveGenerator(retriever)),
         lock=lock,
     )

@@ -9,7 +9,7 @@ half-written document.
 """
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,6 +92,15 @@ class ArticleStore:
             configuration=space,  # type: ignore[arg-type]
         )
         self._batch = max(1, min(client.get_max_batch_size(), 1000))
+        self._listeners: list[Callable[[], None]] = []
+
+    def on_change(self, listener: Callable[[], None]) -> None:
+        """Call `listener` after every write or delete made through this store."""
+        self._listeners.append(listener)
+
+    def _changed(self) -> None:
+        for listener in self._listeners:
+            listener()
 
     # -- reads ---------------------------------------------------------------------------
 
@@ -109,7 +118,7 @@ class ArticleStore:
         if not found["ids"]:
             return None
         texts = found["documents"] if with_text else None
-        return self._document(
+        return self.document_from_record(
             found["ids"][0], (found["metadatas"] or [{}])[0], texts[0] if texts else ""
         )
 
@@ -123,7 +132,7 @@ class ArticleStore:
         texts = found["documents"] if with_text else None
         metadatas = found["metadatas"] or []
         return {
-            doc_id: self._document(doc_id, metadatas[i], texts[i] if texts else "")
+            doc_id: self.document_from_record(doc_id, metadatas[i], texts[i] if texts else "")
             for i, doc_id in enumerate(found["ids"])
         }
 
@@ -219,11 +228,13 @@ class ArticleStore:
             "$and": [{"doc_id": document.id}, {"content_hash": {"$ne": document.content_hash}}]
         }
         self.chunks.delete(where=stale)
+        self._changed()
 
     def delete_document(self, doc_id: str) -> bool:
         existed = bool(self.documents.get(ids=[doc_id], include=[])["ids"])
         self.documents.delete(ids=[doc_id])
         self.chunks.delete(where={"doc_id": doc_id})
+        self._changed()
         return existed
 
     # -- record mapping ------------------------------------------------------------------
@@ -256,7 +267,7 @@ class ArticleStore:
         )
 
     @staticmethod
-    def _document(doc_id: str, meta: Any, text: str | None) -> StoredDocument:
+    def document_from_record(doc_id: str, meta: Any, text: str | None) -> StoredDocument:
         def optional(key: str) -> str | None:
             value = meta.get(key)
             return None if value is None else str(value)

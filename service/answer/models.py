@@ -23,5 +23,10 @@ class Answer(BaseModel):
     abstained: bool
     citations: list[Citation] = []
     retrieved: list[RetrievedChunk] = []
-    mode: str
+    mode: str = Field(
+        description="Which generator answered: extractive, llm, or extractive_fallback."
+    )
     timings_ms: dict[str, float] = {}
+    question: str | None = Field(
+        None, description="The standalone question answered, when a follow-up was rewritten."
+    )

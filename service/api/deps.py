@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from service.answer.passages import PassageAnswerer
+from service.answer.service import AnswerService
 from service.services import Services
 from vectorstore.store import ArticleStore
 
@@ -21,9 +21,9 @@ def get_store(services: ServicesDep) -> ArticleStore:
     return services.store
 
 
-def get_answerer(services: ServicesDep) -> PassageAnswerer:
+def get_answerer(services: ServicesDep) -> AnswerService:
     return services.answerer
 
 
 StoreDep = Annotated[ArticleStore, Depends(get_store)]
-AnswererDep = Annotated[PassageAnswerer, Depends(get_answerer)]
+AnswererDep = Annotated[AnswerService, Depends(get_answerer)]

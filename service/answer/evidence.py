@@ -1,0 +1,230 @@
+"""Evidence: the sentences of the retrieved passages, at their offsets in the stored documents,
+scored against a question — relevance, entities, answer type and who is speaking."""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+from service.answer.question import Entity, Question
+from service.ingest.sentences import sentence_spans
+from service.retrieval.hybrid import HybridRetriever, Passage
+from service.retrieval.terms import terms
+from vectorstore.store import StoredChunk
+
+_REPORTING = (
+    r"said|says|say|stated|states|noted|notes|told|tells|added|adds|wrote|writes|insisted|"
+    r"warned|highlighted|revealed|characterized|characterised|emphasized|emphasised|stressed|"
+    r"argued|mentioned|explained|described|called|declared|announced|confirmed|observed|"
+    r"pointed out|asked|responded|replied|claimed|claiming|suggested|indicated|underscored|"
+    r"welcomed|expressed|pushed back|acknowledged|assured|reiterated|hinted|vowed|"
+    r"cautioned|predicted|urged|signaled|signalled|believes|believe|accepted|agreed|"
+    r"made it clear|insists|according to|offered|spoke|speaking|responded|answered|pledged|"
+    r"promised|called for|demanded|told reporters"
+)
+_REPORTING_VERB = re.compile(rf"\b(?:{_REPORTING})\b", re.IGNORECASE)
+_INVERTED = re.compile(r"\b(?:said|says|added|noted|wrote|told|asked|warned)\b", re.IGNORECASE)
+_QUOTE_MARK = re.compile(r"[“”‘’\"]")
+_STARTS_WITH_REFERENCE = re.compile(
+    r"^[“‘\"']?\s*(?:he|she|they|his|her|their|the (?:official|envoy|leader))\b|^[“‘\"]",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|hundred|"
+    r"thousand|million|billion|trillion|half|double|twice)\b",
+    re.IGNORECASE,
+)
+_DATE = re.compile(
+    r"\b(?:\d{4}|january|february|march|april|may|june|july|august|september|october|november|"
+    r"december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|tomorrow|"
+    r"yesterday|week|weeks|month|months|year|years|days|day|end of|by early|next|last|within|"
+    r"soon|later|earlier|ago)\b",
+    re.IGNORECASE,
+)
+# Sentences that try to instruct the reader are never evidence: article text is data.
+_INSTRUCTION = re.compile(
+    r"ignore (?:all |any )?(?:the )?(?:previous|prior|above|earlier) (?:instructions|prompts?)|"
+    r"disregard (?:all |any )?(?:the )?(?:previous|prior|above) |"
+    r"\b(?:system|assistant|developer)\s*(?:prompt|message|notice|override)\s*:|"
+    r"you are now\b|new instructions?\s*:|</?(?:context|passage|system|instructions?)>|"
+    r"\b(?:reply|respond|answer|output)\s+(?:only\s+)?with\b|!\[[^\]]*\]\(https?:",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    doc_id: str
+    title: str | None
+    start: int
+    end: int
+    text: str
+    terms: frozenset[str]
+    passage_rank: int
+    position: int  # index of the sentence within its document
+    previous: "Sentence | None" = None  # the sentence before, in the same paragraph
+    context_terms: frozenset[str] = frozenset()  # the headline's terms
+    window_terms: frozenset[str] = frozenset()  # the paragraph's sentences just before and after
+
+
+@dataclass
+class Evidence:
+    """Candidate sentences (from the retrieved chunks) and their neighbours by position."""
+
+    sentences: list[Sentence]
+    neighbours: dict[tuple[str, int], Sentence]
+
+    def following(self, sentence: Sentence, count: int) -> list[Sentence]:
+        found = []
+        for offset in range(1, count + 1):
+            nxt = self.neighbours.get((sentence.doc_id, sentence.position + offset))
+            if nxt is None or nxt.previous is None:
+                break  # end of the paragraph
+            found.append(nxt)
+        return found
+
+
+def is_instruction(text: str) -> bool:
+    return bool(_INSTRUCTION.search(text))
+
+
+@lru_cache(maxsize=50_000)
+def sentence_terms(text: str) -> frozenset[str]:
+    return frozenset(terms(text))
+
+
+def collect_sentences(retriever: HybridRetriever, passages: list[Passage]) -> Evidence:
+    """Sentences of the passages, deduplicated across overlapping chunks, in passage order."""
+    seen: set[tuple[str, int]] = set()
+    found: list[Sentence] = []
+    neighbours: dict[tuple[str, int], Sentence] = {}
+    candidates: list[tuple[Sentence, StoredChunk]] = []
+    for rank, passage in enumerate(passages):
+        chunk = passage.chunk
+        text = retriever.document_text(chunk.doc_id)
+        if not text:
+            continue
+        document = retriever.document(chunk.doc_id)
+        title = document.title if document else None
+        title_terms = sentence_terms(title) if title else frozenset()
+        previous: Sentence | None = None
+        for position, (start, end) in enumerate(cached_sentence_spans(text)):
+            if end <= chunk.start - 600 or start >= chunk.end + 600:
+                continue  # neighbours around the chunk give pronouns and lists their context
+            same_paragraph = previous is not None and "\n" not in text[previous.end : start]
+            sentence_text = text[start:end]
+            sentence = Sentence(chunk.doc_id, title, start, end, sentence_text,
+                                sentence_terms(sentence_text), rank, position,
+                                previous if same_paragraph else None, title_terms)  # fmt: skip
+            previous = sentence
+            neighbours.setdefault((chunk.doc_id, position), sentence)
+            candidates.append((sentence, chunk))
+    for sentence, chunk in candidates:
+        key = (sentence.doc_id, sentence.start)
+        inside = chunk.start <= sentence.start and sentence.end <= chunk.end
+        if not inside or key in seen or is_instruction(sentence.text):
+            continue
+        seen.add(key)
+        after = neighbours.get((sentence.doc_id, sentence.position + 1))
+        window = (sentence.previous.terms if sentence.previous else frozenset()) | (
+            after.terms if after is not None and after.previous is not None else frozenset()
+        )
+        found.append(replace(sentence, window_terms=window))
+    return Evidence(found, neighbours)
+
+
+@lru_cache(maxsize=4096)
+def cached_sentence_spans(text: str) -> list[tuple[int, int]]:
+    return sentence_spans(text)
+
+
+def mentions(sentence: Sentence, entity: Entity) -> bool:
+    return entity.head in sentence.terms
+
+
+def _quoted_spans(text: str) -> list[tuple[int, int]]:
+    spans = [m.span() for m in re.finditer(r"“[^”]*”|\"[^\"]*\"", text)]
+    spans += [m.span() for m in re.finditer(r"‘.*?’(?=[\s,.;:!?]|$)", text)]
+    return spans
+
+
+def _speaks_in(sentence: Sentence, speaker: Entity) -> bool:
+    """The speaker is named as the one saying something in this sentence."""
+    text = sentence.text
+    lowered = text.lower()
+    quoted = _quoted_spans(text)
+    surface = re.escape(fold_surface(speaker))
+    for match in re.finditer(rf"\b{surface}\b", lowered):
+        if any(a <= match.start() < b for a, b in quoted):
+            continue  # named inside someone else's quote
+        if re.match(r"['’]s\b", lowered[match.end() :]):
+            continue  # "Trump’s envoy said" reports the envoy, not Trump
+        before = lowered[max(0, match.start() - 40) : match.start()]
+        after = text[match.end() : match.end() + 120]
+        verb = _REPORTING_VERB.search(after)
+        if "according to" in before[-14:] or (verb and len(after[: verb.start()].split()) <= 8):
+            return True
+        if _INVERTED.search(before):
+            return True
+    return False
+
+
+def fold_surface(entity: Entity) -> str:
+    return entity.surface.split()[-1].lower()
+
+
+def attribution(sentence: Sentence, speaker: Entity) -> float:
+    """How surely the sentence reports what `speaker` said: 1 named as speaking, 0.8 a pronoun
+    or a quote continuing right after the speaker spoke, 0.3 a mere mention, 0 absent."""
+    if mentions(sentence, speaker):
+        return 1.0 if _speaks_in(sentence, speaker) else 0.3
+    continues = _STARTS_WITH_REFERENCE.search(sentence.text) or re.search(
+        r"\b(?:he|she)\b", sentence.text, re.IGNORECASE
+    )
+    if not continues or not (
+        _REPORTING_VERB.search(sentence.text) or _QUOTE_MARK.search(sentence.text)
+    ):
+        return 0.0
+    earlier = sentence.previous
+    for _ in range(3):
+        if earlier is None:
+            return 0.0
+        if mentions(earlier, speaker):
+            return 0.8
+        earlier = earlier.previous
+    return 0.0
+
+
+def coverage(
+    sentence: Sentence,
+    wanted: tuple[str, ...],
+    weight: Callable[[str], float],
+    context: float = 0.5,
+) -> float:
+    """Weighted share of the wanted terms in the sentence; a term found only in the headline or
+    the sentence before counts `context` of its weight."""
+    if not wanted:
+        return 0.0
+    total = sum(weight(t) for t in wanted)
+    if not total:
+        return 0.0
+    nearby = sentence.context_terms | sentence.window_terms
+    found = sum(
+        weight(t) * (1.0 if t in sentence.terms else context if t in nearby else 0.0)
+        for t in wanted
+    )
+    return found / total
+
+
+def fits_kind(sentence: Sentence, question: Question) -> bool:
+    text = sentence.text
+    if question.kind == "count":
+        return bool(_NUMBER.search(text))
+    if question.kind == "when":
+        return bool(_DATE.search(text))
+    if question.kind in ("who", "where"):
+        # A name the question does not already give: a person, a place, an outlet.
+        asked = {e.head for e in question.entities}
+        names = re.findall(r"(?<=\s)[A-Z][\w’'-]+", text)
+        return any(not set(terms(name)) <= asked for name in names)
+    return True

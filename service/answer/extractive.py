@@ -1,0 +1,141 @@
+"""The extractive generator: no LLM, no network. It picks the sentences that answer the question,
+quotes them verbatim, or declines when the passages do not answer it."""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from service.answer.evidence import Evidence, Sentence, attribution, coverage, fits_kind, mentions
+from service.answer.question import Question
+
+IdfLookup = Callable[[str], float]
+MAX_SENTENCES = 3
+MAX_WORDS = 110
+
+
+@dataclass(frozen=True)
+class Scored:
+    sentence: Sentence
+    score: float
+    relevance: float
+    speaks: float
+
+
+@dataclass(frozen=True)
+class Selection:
+    sentences: list[Sentence]
+    reason: str  # why it answered or declined, for logs and eval reports
+
+    @property
+    def abstained(self) -> bool:
+        return not self.sentences
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    min_relevance: float = 0.45
+    min_topic: float = 0.34
+    min_speaker: float = 0.8
+    companion_ratio: float = 0.7
+
+
+class ExtractiveSelector:
+    def __init__(self, idf: IdfLookup, thresholds: Thresholds | None = None) -> None:
+        self.idf = idf
+        self.thresholds = thresholds or Thresholds()
+
+    def weight(self, term: str) -> float:
+        return max(self.idf(term), 0.1)
+
+    def score(self, sentence: Sentence, question: Question) -> Scored:
+        rank_bonus = 0.05 / (1 + sentence.passage_rank)
+        if question.speaker is not None:
+            speaks = attribution(sentence, question.speaker)
+            wanted = question.topic_terms or tuple(
+                t for t in question.content_terms if t not in question.speaker.terms
+            )
+            # A quote's topic is often named in the sentence before it: context counts 0.8.
+            topic = coverage(sentence, wanted, self.weight, context=0.8) if wanted else 1.0
+            return Scored(sentence, 0.5 * speaks + 0.5 * topic + rank_bonus, topic, speaks)
+        relevance = coverage(sentence, question.content_terms, self.weight)
+        entity_share = (
+            sum(mentions(sentence, e) for e in question.entities) / len(question.entities)
+            if question.entities
+            else relevance
+        )
+        kind_bonus = 0.1 if fits_kind(sentence, question) else -0.2
+        type_bonus = 0.05 if set(question.answer_type_terms) & sentence.terms else 0.0
+        score = 0.65 * relevance + 0.25 * entity_share + kind_bonus + type_bonus + rank_bonus
+        return Scored(sentence, score, relevance, 0.0)
+
+    def select(self, question: Question, evidence: Evidence) -> Selection:
+        sentences = evidence.sentences
+        if not sentences:
+            return Selection([], "nothing retrieved")
+        missing = [
+            e.surface for e in question.entities if not any(mentions(s, e) for s in sentences)
+        ]
+        if missing:
+            return Selection([], f"not in the passages: {', '.join(missing)}")
+        scored = sorted((self.score(s, question) for s in sentences), key=lambda x: -x.score)
+        best = scored[0]
+        limits = self.thresholds
+        if question.speaker is not None:
+            eligible = [
+                s
+                for s in scored
+                if s.speaks >= limits.min_speaker and s.relevance >= limits.min_topic
+            ]
+            if not eligible:
+                return Selection([], f"no sentence reports {question.speaker.surface} on the topic")
+        else:
+            eligible = [
+                s
+                for s in scored
+                if s.relevance >= limits.min_relevance and fits_kind(s.sentence, question)
+            ]
+            if not eligible:
+                return Selection([], f"best sentence covers {best.relevance:.2f} of the question")
+        chosen = [eligible[0].sentence]
+        words = len(chosen[0].text.split())
+        if _announces_more(chosen[0]):
+            # "He emphasized two key elements." — the elements follow in the next sentences.
+            for nxt in evidence.following(chosen[0], 2):
+                size = len(nxt.text.split())
+                if words + size <= MAX_WORDS:
+                    chosen.append(nxt)
+                    words += size
+        for candidate in eligible[1:]:
+            if (
+                len(chosen) >= MAX_SENTENCES
+                or candidate.score < limits.companion_ratio * eligible[0].score
+            ):
+                break
+            size = len(candidate.sentence.text.split())
+            if words + size > MAX_WORDS or candidate.sentence in chosen:
+                continue
+            chosen.append(candidate.sentence)
+            words += size
+        ordered = _in_reading_order(chosen)
+        return Selection(
+            ordered, f"answered from {len(ordered)} sentence(s), best {eligible[0].score:.2f}"
+        )
+
+
+_ENUMERATION = re.compile(
+    r"\b(?:two|three|four|five|several|following|these)\s+(?:\w+\s+){0,2}"
+    r"(?:elements|points|steps|conditions|demands|reasons|parts|priorities|things|areas|ways)\b|:$",
+    re.IGNORECASE,
+)
+
+
+def _announces_more(sentence: Sentence) -> bool:
+    return bool(_ENUMERATION.search(sentence.text))
+
+
+def _in_reading_order(sentences: list[Sentence]) -> list[Sentence]:
+    """Group by document in order of first appearance, each document's sentences in text order."""
+    first_seen: dict[str, int] = {}
+    for index, sentence in enumerate(sentences):
+        first_seen.setdefault(sentence.doc_id, index)
+    return sorted(sentences, key=lambda s: (first_seen[s.doc_id], s.position))

@@ -1,0 +1,98 @@
+"""One path for a question: resolve follow-ups → retrieve → generate → cite → Answer."""
+
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+from service.answer.evidence import Evidence, Sentence, collect_sentences
+from service.answer.extractive import ExtractiveSelector
+from service.answer.models import Answer, Citation, RetrievedChunk
+from service.answer.question import Question, analyse, resolve_follow_up
+from service.retrieval.hybrid import Filters, HybridRetriever, Passage
+
+NOT_COVERED = "The ingested articles do not cover this question."
+
+
+@dataclass(frozen=True)
+class Generated:
+    """A generator's answer: text with [n] markers, and the sentences or spans they cite."""
+
+    text: str
+    cited: list[Sentence]
+    mode: str
+    note: str = ""
+
+    @property
+    def abstained(self) -> bool:
+        return not self.cited
+
+
+class Generator(Protocol):
+    name: str
+
+    def generate(
+        self, question: Question, evidence: Evidence, passages: list[Passage]
+    ) -> Generated: ...
+
+
+class ExtractiveGenerator:
+    name = "extractive"
+
+    def __init__(self, retriever: HybridRetriever) -> None:
+        self.selector = ExtractiveSelector(retriever.lexical.idf)
+
+    def generate(
+        self, question: Question, evidence: Evidence, passages: list[Passage]
+    ) -> Generated:
+        selection = self.selector.select(question, evidence)
+        if selection.abstained:
+            return Generated(NOT_COVERED, [], self.name, selection.reason)
+        text = " ".join(f"{s.text} [{n}]" for n, s in enumerate(selection.sentences, start=1))
+        return Generated(text, selection.sentences, self.name, selection.reason)
+
+
+class AnswerService:
+    def __init__(self, retriever: HybridRetriever, generator: Generator, top_k: int = 6) -> None:
+        self.retriever = retriever
+        self.generator = generator
+        self.top_k = top_k
+
+    def answer(
+        self,
+        question: str,
+        top_k: int | None = None,
+        history: list[tuple[str, str]] | None = None,
+        filters: Filters | None = None,
+    ) -> Answer:
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
+        standalone = resolve_follow_up(question.strip(), history or [])
+        analysed = analyse(standalone)
+        mark = time.perf_counter()
+        passages = self.retriever.retrieve(standalone, top_k or self.top_k, filters)
+        timings["retrieve"] = _ms(mark)
+        mark = time.perf_counter()
+        evidence = collect_sentences(self.retriever, passages)
+        generated = self.generator.generate(analysed, evidence, passages)
+        timings["generate"] = _ms(mark)
+        citations = [
+            Citation(n=n, doc_id=s.doc_id, title=s.title, quote=s.text, start=s.start, end=s.end)
+            for n, s in enumerate(generated.cited, start=1)
+        ]
+        timings["total"] = _ms(started)
+        return Answer(
+            answer=generated.text,
+            abstained=generated.abstained,
+            citations=citations,
+            retrieved=[
+                RetrievedChunk(doc_id=p.chunk.doc_id, chunk_id=p.chunk.id, score=round(p.score, 6))
+                for p in passages
+            ],
+            mode=generated.mode,
+            timings_ms={key: round(value, 2) for key, value in timings.items()},
+            question=standalone if standalone != question.strip() else None,
+        )
+
+
+def _ms(since: float) -> float:
+    return (time.perf_counter() - since) * 1000

@@ -1,0 +1,209 @@
+"""Hybrid retrieval: dense (Chroma) + lexical (BM25), fused by reciprocal rank, de-duplicated.
+
+The lexical index and the document cache live in this process; they follow the store by
+comparing content hashes — at once after a write made here, and at most `refresh_seconds`
+late after a write by another process on a shared Chroma server.
+"""
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+from service.retrieval.lexical import BM25Index
+from service.retrieval.terms import terms
+from vectorstore.embeddings import Embedder
+from vectorstore.store import ArticleStore, StoredChunk, StoredDocument
+
+
+@dataclass(frozen=True)
+class Filters:
+    doc_ids: frozenset[str] | None = None
+    published_from: str | None = None  # ISO dates, inclusive
+    published_to: str | None = None
+
+    def allows(self, document: StoredDocument) -> bool:
+        if self.doc_ids is not None and document.id not in self.doc_ids:
+            return False
+        published = (document.published_at or "")[:10]
+        if self.published_from and (not published or published < self.published_from):
+            return False
+        return not (self.published_to and (not published or published > self.published_to))
+
+    @property
+    def empty(self) -> bool:
+        return self.doc_ids is None and not self.published_from and not self.published_to
+
+
+@dataclass(frozen=True)
+class Passage:
+    chunk: StoredChunk
+    score: float
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+    dense_score: float | None = None
+
+
+@dataclass
+class _Snapshot:
+    documents: dict[str, StoredDocument] = field(default_factory=dict)  # without text
+    chunks: dict[str, StoredChunk] = field(default_factory=dict)
+    chunk_ids_by_doc: dict[str, list[str]] = field(default_factory=dict)
+
+
+class HybridRetriever:
+    def __init__(
+        self,
+        store: ArticleStore,
+        embedder: Embedder,
+        refresh_seconds: float = 2.0,
+        candidates: int = 24,
+        rrf_k: int = 60,
+        duplicate_jaccard: float = 0.8,
+    ) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.refresh_seconds = refresh_seconds
+        self.candidates = candidates
+        self.rrf_k = rrf_k
+        self.duplicate_jaccard = duplicate_jaccard
+        self.lexical = BM25Index()
+        self._state = _Snapshot()
+        self._texts: dict[tuple[str, str], str] = {}
+        self._synced_at = float("-inf")
+        self._lock = threading.RLock()
+
+    # -- keeping in step with the store -------------------------------------------------
+
+    def invalidate(self) -> None:
+        """Called after this process wrote the store: the next query re-syncs first."""
+        self._synced_at = float("-inf")
+
+    def sync(self, force: bool = False) -> None:
+        with self._lock:
+            if not force and time.monotonic() - self._synced_at < self.refresh_seconds:
+                return
+            found = self.store.documents.get(include=["metadatas"])
+            current = {
+                doc_id: ArticleStore.document_from_record(doc_id, meta, "")
+                for doc_id, meta in zip(found["ids"], found["metadatas"] or [], strict=True)
+            }
+            known = self._state.documents
+            for doc_id in set(known) - set(current):
+                self._drop(doc_id)
+            for doc_id, document in current.items():
+                previous = known.get(doc_id)
+                if previous is None or previous.content_hash != document.content_hash:
+                    self._drop(doc_id)
+                    self._load(document)
+            self._synced_at = time.monotonic()
+
+    def _drop(self, doc_id: str) -> None:
+        self.lexical.remove_document(doc_id)
+        self._state.documents.pop(doc_id, None)
+        for chunk_id in self._state.chunk_ids_by_doc.pop(doc_id, []):
+            self._state.chunks.pop(chunk_id, None)
+
+    def _load(self, document: StoredDocument) -> None:
+        chunks = [
+            c for c in self.store.get_chunks(document.id) if c.content_hash == document.content_hash
+        ]
+        self._state.documents[document.id] = document
+        self._state.chunk_ids_by_doc[document.id] = [chunk.id for chunk in chunks]
+        for chunk in chunks:
+            self._state.chunks[chunk.id] = chunk
+            header = f"{document.title}\n" if document.title else ""
+            self.lexical.add(chunk.id, document.id, header + chunk.text)
+
+    def document(self, doc_id: str) -> StoredDocument | None:
+        return self._state.documents.get(doc_id)
+
+    def document_text(self, doc_id: str) -> str:
+        """The stored text of a current document (cached per content hash)."""
+        document = self._state.documents.get(doc_id)
+        if document is None:
+            return ""
+        key = (doc_id, document.content_hash)
+        if key not in self._texts:
+            stored = self.store.get_document(doc_id)
+            if stored is None or stored.content_hash != document.content_hash:
+                return ""
+            if len(self._texts) > 2048:
+                self._texts.clear()
+            self._texts[key] = stored.text
+        return self._texts[key]
+
+    # -- retrieval -----------------------------------------------------------------------
+
+    def retrieve(self, query: str, k: int = 6, filters: Filters | None = None) -> list[Passage]:
+        self.sync()
+        filters = filters or Filters()
+        with self._lock:
+            documents = dict(self._state.documents)
+            chunks = self._state.chunks
+            allowed = (
+                None if filters.empty else {i for i, d in documents.items() if filters.allows(d)}
+            )
+            if allowed is not None and not allowed:
+                return []
+            lexical = self.lexical.search(query, self.candidates, allowed)
+
+        vector = self.embedder.embed([query])[0]
+        where = {"doc_id": {"$in": sorted(allowed)}} if allowed is not None else None
+        dense_hits = [
+            (chunk, score)
+            for chunk, score in self.store.query(vector, self.candidates, where)
+            # Only chunks of the document's current version: never a half-replaced one.
+            if chunk.doc_id in documents
+            and chunk.content_hash == documents[chunk.doc_id].content_hash
+        ]
+
+        fused: dict[str, float] = {}
+        info: dict[str, dict[str, float | int]] = {}
+        by_id: dict[str, StoredChunk] = {}
+        for rank, (chunk, score) in enumerate(dense_hits, start=1):
+            fused[chunk.id] = fused.get(chunk.id, 0.0) + 1.0 / (self.rrf_k + rank)
+            info.setdefault(chunk.id, {}).update(dense_rank=rank, dense_score=score)
+            by_id[chunk.id] = chunk
+        for rank, (chunk_id, _) in enumerate(lexical, start=1):
+            if chunk_id not in chunks:
+                continue
+            fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (self.rrf_k + rank)
+            info.setdefault(chunk_id, {})["lexical_rank"] = rank
+            by_id.setdefault(chunk_id, chunks[chunk_id])
+
+        # RRF order, except that each ranker's two best always make the cut: a passage one
+        # ranker is sure of (a rare name, an exact phrase) is not lost to the other's noise.
+        by_rrf = sorted(fused, key=lambda cid: (-fused[cid], cid))
+        heads = [c.id for c, _ in dense_hits[:2]] + [cid for cid, _ in lexical[:2] if cid in by_id]
+        ranked = list(dict.fromkeys(sorted(set(heads), key=by_rrf.index) + by_rrf))
+        chosen: list[Passage] = []
+        chosen_terms: list[set[str]] = []
+        for chunk_id in ranked:
+            chunk = by_id[chunk_id]
+            chunk_terms = self.lexical.term_set(chunk_id) or set(terms(chunk.text))
+            if any(
+                _jaccard(chunk_terms, other) >= self.duplicate_jaccard for other in chosen_terms
+            ):
+                continue  # a near-duplicate of a better passage (syndicated copy, re-post)
+            details = info[chunk_id]
+            chosen.append(
+                Passage(
+                    chunk=chunk,
+                    score=fused[chunk_id],
+                    dense_rank=_int_or_none(details.get("dense_rank")),
+                    lexical_rank=_int_or_none(details.get("lexical_rank")),
+                    dense_score=details.get("dense_score"),
+                )
+            )
+            chosen_terms.append(chunk_terms)
+            if len(chosen) == k:
+                break
+        return chosen
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def _int_or_none(value: float | int | None) -> int | None:
+    return None if value is None else int(value)
