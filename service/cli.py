@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from service.config import Settings, load_settings
 from service.errors import ConfigError, NewsqaError
 from service.ingest.pipeline import ItemResult, Outcome
+from service.retrieval.hybrid import Filters
 
 app = typer.Typer(
     add_completion=False,
@@ -68,7 +69,8 @@ def ingest(
 def ask(
     question: Annotated[str, typer.Argument(help="The question, in plain words")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the POST /v1/ask object")] = False,
-    top_k: Annotated[int, typer.Option(min=1, max=50, help="Passages to retrieve")] = 5,
+    top_k: Annotated[int, typer.Option(min=1, max=50, help="Passages to retrieve")] = 6,
+    doc: Annotated[list[str] | None, typer.Option(help="Only this document (repeatable)")] = None,
 ) -> None:
     """Answer a question from the ingested articles, with citations."""
     from service.services import build_services
@@ -77,7 +79,8 @@ def ask(
         raise NewsqaError("the question is empty")
     services = build_services(_settings(), writer=False)
     try:
-        result = services.answerer.answer(question.strip(), top_k=top_k)
+        filters = Filters(doc_ids=frozenset(doc)) if doc else None
+        result = services.answerer.answer(question.strip(), top_k=top_k, filters=filters)
     finally:
         services.close()
     if as_json:

@@ -35,6 +35,11 @@ class Settings(BaseSettings):
         None, validation_alias=AliasChoices("OPENAI_API_KEY", "openai_api_key")
     )
 
+    llm_max_tokens: int = Field(400, ge=16, le=8192)
+    llm_timeout_seconds: float = Field(30.0, gt=0, le=600)
+    llm_max_retries: int = Field(1, ge=0, le=5)
+    llm_context_tokens: int = Field(1500, ge=200, le=100_000)
+
     embeddings: Literal["local", "openai"] = "local"
     embedding_model: str = "text-embedding-3-small"
     embed_batch_size: int = Field(64, ge=1, le=2048)

@@ -39,3 +39,9 @@ class StoreUnavailable(NewsqaError):
     """The vector store cannot be reached or opened."""
 
     title = "Store unavailable"
+
+
+class LLMUnavailable(NewsqaError):
+    """The LLM did not answer in time, or failed."""
+
+    title = "LLM unavailable"

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from service.answer.service import AnswerService, ExtractiveGenerator
+from service.answer.service import AnswerService, ExtractiveGenerator, Generator
 from service.config import Settings
 from service.ingest.chunk import TokenChunker
 from service.ingest.pipeline import Ingestor
@@ -46,12 +46,27 @@ def build_services(
     chunker = TokenChunker(settings.chunk_tokens, settings.chunk_overlap)
     retriever = HybridRetriever(store, embedder)
     store.on_change(retriever.invalidate)
+    generator = make_generator(settings, retriever)
     return Services(
         settings=settings,
         store=store,
         embedder=embedder,
         ingestor=Ingestor(store, embedder, chunker, settings.max_file_bytes),
         retriever=retriever,
-        answerer=AnswerService(retriever, ExtractiveGenerator(retriever)),
+        answerer=AnswerService(retriever, generator),
         lock=lock,
     )
+
+
+def make_generator(settings: Settings, retriever: HybridRetriever) -> Generator:
+    """The answer generator named by NEWSQA_LLM."""
+    if settings.llm == "openai":
+        from service.answer.llm import LLMGenerator, make_chat_model
+
+        return LLMGenerator(
+            make_chat_model(settings),
+            retriever,
+            context_tokens=settings.llm_context_tokens,
+            model_name=settings.llm_model,
+        )
+    return ExtractiveGenerator(retriever)

@@ -120,3 +120,15 @@ def articles(tmp_path: Path) -> Path:
     folder = tmp_path / "articles"
     shutil.copytree(ARTICLES, folder)
     return folder
+
+
+@pytest.fixture(scope="module")
+def sample_services(
+    tmp_path_factory: pytest.TempPathFactory, minilm: LocalMiniLM
+) -> Iterator[Services]:
+    """The five samples ingested once into an embedded store, shared by a module's tests."""
+    settings = load_settings(_env_file=None, data_dir=tmp_path_factory.mktemp("samples") / "store")
+    built = build_services(settings, embedder=minilm)
+    built.ingestor.ingest_paths([ARTICLES])
+    yield built
+    built.close()

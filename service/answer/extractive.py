@@ -1,6 +1,7 @@
 """The extractive generator: no LLM, no network. It picks the sentences that answer the question,
 quotes them verbatim, or declines when the passages do not answer it."""
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -8,7 +9,6 @@ from dataclasses import dataclass
 from service.answer.evidence import Evidence, Sentence, attribution, coverage, fits_kind, mentions
 from service.answer.question import Question
 
-IdfLookup = Callable[[str], float]
 MAX_SENTENCES = 3
 MAX_WORDS = 110
 
@@ -33,21 +33,37 @@ class Selection:
 
 @dataclass(frozen=True)
 class Thresholds:
-    min_relevance: float = 0.45
+    min_relevance: float = 0.5
     min_topic: float = 0.34
     min_speaker: float = 0.8
     companion_ratio: float = 0.7
+    other_doc_ratio: float = 0.9
 
 
 class ExtractiveSelector:
-    def __init__(self, idf: IdfLookup, thresholds: Thresholds | None = None) -> None:
-        self.idf = idf
+    def __init__(self, thresholds: Thresholds | None = None) -> None:
         self.thresholds = thresholds or Thresholds()
 
-    def weight(self, term: str) -> float:
-        return max(self.idf(term), 0.1)
+    def weights(self, sentences: list[Sentence]) -> Callable[[str], float]:
+        """Term weights for one question: rarity among the retrieved sentences, so the topic
+        every passage shares weighs little and a word no passage has weighs most — the same
+        whether a thousand unrelated articles sit beside them or none."""
+        total = len(sentences)
+        frequency: dict[str, int] = {}
+        for sentence in sentences:
+            for term in sentence.terms:
+                frequency[term] = frequency.get(term, 0) + 1
 
-    def score(self, sentence: Sentence, question: Question) -> Scored:
+        def weight(term: str) -> float:
+            df = frequency.get(term, 0)
+            return math.log(1 + (total - df + 0.5) / (df + 0.5))
+
+        return weight
+
+    def score(
+        self, sentence: Sentence, question: Question, weight: Callable[[str], float] | None = None
+    ) -> Scored:
+        weight = weight or self.weights([sentence])
         rank_bonus = 0.05 / (1 + sentence.passage_rank)
         if question.speaker is not None:
             speaks = attribution(sentence, question.speaker)
@@ -55,9 +71,9 @@ class ExtractiveSelector:
                 t for t in question.content_terms if t not in question.speaker.terms
             )
             # A quote's topic is often named in the sentence before it: context counts 0.8.
-            topic = coverage(sentence, wanted, self.weight, context=0.8) if wanted else 1.0
+            topic = coverage(sentence, wanted, weight, context=0.8) if wanted else 1.0
             return Scored(sentence, 0.5 * speaks + 0.5 * topic + rank_bonus, topic, speaks)
-        relevance = coverage(sentence, question.content_terms, self.weight)
+        relevance = coverage(sentence, question.content_terms, weight)
         entity_share = (
             sum(mentions(sentence, e) for e in question.entities) / len(question.entities)
             if question.entities
@@ -77,7 +93,10 @@ class ExtractiveSelector:
         ]
         if missing:
             return Selection([], f"not in the passages: {', '.join(missing)}")
-        scored = sorted((self.score(s, question) for s in sentences), key=lambda x: -x.score)
+        weight = self.weights(sentences)
+        scored = sorted(
+            (self.score(s, question, weight) for s in sentences), key=lambda x: -x.score
+        )
         best = scored[0]
         limits = self.thresholds
         if question.speaker is not None:
@@ -106,11 +125,13 @@ class ExtractiveSelector:
                     chosen.append(nxt)
                     words += size
         for candidate in eligible[1:]:
-            if (
-                len(chosen) >= MAX_SENTENCES
-                or candidate.score < limits.companion_ratio * eligible[0].score
-            ):
+            if len(chosen) >= MAX_SENTENCES:
                 break
+            # Another article must be nearly as good as the best sentence to be cited beside it.
+            same_doc = candidate.sentence.doc_id == chosen[0].doc_id
+            ratio = limits.companion_ratio if same_doc else limits.other_doc_ratio
+            if candidate.score < ratio * eligible[0].score:
+                continue
             size = len(candidate.sentence.text.split())
             if words + size > MAX_WORDS or candidate.sentence in chosen:
                 continue

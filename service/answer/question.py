@@ -158,10 +158,11 @@ def resolve_follow_up(question: str, history: list[tuple[str, str]]) -> str:
         )
         if referent is None:
             continue
-        name = referent.surface
-        rewritten = _PRONOUN.sub(
-            lambda m, name=name: _pronoun_replacement(m.group(1), name), question, count=1
-        )
+        pronoun = _PRONOUN.search(question)
+        rewritten = question
+        if pronoun is not None:
+            replacement = _pronoun_replacement(pronoun.group(1), referent.surface)
+            rewritten = question[: pronoun.start()] + replacement + question[pronoun.end() :]
         return re.sub(r"^and\s+", "", rewritten, flags=re.IGNORECASE)
     return question
 

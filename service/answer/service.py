@@ -14,11 +14,24 @@ NOT_COVERED = "The ingested articles do not cover this question."
 
 
 @dataclass(frozen=True)
+class CitedSpan:
+    doc_id: str
+    title: str | None
+    start: int
+    end: int
+    text: str
+
+    @classmethod
+    def of(cls, sentence: Sentence) -> "CitedSpan":
+        return cls(sentence.doc_id, sentence.title, sentence.start, sentence.end, sentence.text)
+
+
+@dataclass(frozen=True)
 class Generated:
-    """A generator's answer: text with [n] markers, and the sentences or spans they cite."""
+    """A generator's answer: text with [n] markers, and the verbatim spans they cite, in order."""
 
     text: str
-    cited: list[Sentence]
+    cited: list[CitedSpan]
     mode: str
     note: str = ""
 
@@ -39,7 +52,7 @@ class ExtractiveGenerator:
     name = "extractive"
 
     def __init__(self, retriever: HybridRetriever) -> None:
-        self.selector = ExtractiveSelector(retriever.lexical.idf)
+        self.selector = ExtractiveSelector()
 
     def generate(
         self, question: Question, evidence: Evidence, passages: list[Passage]
@@ -48,7 +61,8 @@ class ExtractiveGenerator:
         if selection.abstained:
             return Generated(NOT_COVERED, [], self.name, selection.reason)
         text = " ".join(f"{s.text} [{n}]" for n, s in enumerate(selection.sentences, start=1))
-        return Generated(text, selection.sentences, self.name, selection.reason)
+        cited = [CitedSpan.of(s) for s in selection.sentences]
+        return Generated(text, cited, self.name, selection.reason)
 
 
 class AnswerService:

@@ -13,6 +13,7 @@ from service.errors import (
     ConfigError,
     DocumentNotFound,
     InputError,
+    LLMUnavailable,
     NewsqaError,
     StoreLockedError,
     StoreUnavailable,
@@ -25,6 +26,7 @@ STATUS_BY_ERROR: dict[type[NewsqaError], int] = {
     DocumentNotFound: 404,
     StoreLockedError: 409,
     StoreUnavailable: 503,
+    LLMUnavailable: 504,
     ConfigError: 500,
 }
 

@@ -49,7 +49,7 @@ STOPWORDS = frozenset(
     off on once only or other ought our ours ourselves out over own same she should so some such
     than that that's the their theirs them themselves then there there's these they this those
     through to too under until up very was we were what what's when where which while who whom why
-    will with would you your yours yourself yourselves s t don now ve ll re d m o y""".split()
+    will with would you your yours yourself yourselves us s t don now ve ll re d m o y""".split()
 )
 # Words that frame a question but carry no fact to look for.
 QUESTION_WORDS = frozenset(

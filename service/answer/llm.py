@@ -1,0 +1,169 @@
+"""The LLM generator: a LangChain chain over any OpenAI-compatible chat model. The model returns
+claims with supporting quotes; only claims whose quotes verify against the source, and whose
+words the quote supports, reach the user. Nothing verified → the extractive answer, and `mode`
+says so."""
+
+import json
+import re
+from typing import Any
+
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+from langchain_core.output_parsers import StrOutputParser
+from langchain_core.runnables import Runnable, RunnableLambda
+from pydantic import SecretStr
+
+from service.answer.evidence import Evidence, cached_sentence_spans, is_instruction
+from service.answer.prompts import load_prompt
+from service.answer.question import Question
+from service.answer.service import CitedSpan, ExtractiveGenerator, Generated
+from service.answer.verify import locate_quote
+from service.config import Settings
+from service.errors import LLMUnavailable
+from service.ingest.chunk import count_tokens
+from service.retrieval.hybrid import HybridRetriever, Passage
+from service.retrieval.terms import terms
+
+MAX_CLAIMS = 3
+_NUMBER = re.compile(r"\d[\d,.]*")
+
+
+def make_chat_model(settings: Settings) -> BaseChatModel:
+    from langchain_openai import ChatOpenAI
+
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "not-needed"
+    return ChatOpenAI(
+        model=settings.llm_model,
+        base_url=settings.openai_base_url,
+        api_key=SecretStr(key),
+        temperature=0,
+        max_completion_tokens=settings.llm_max_tokens,
+        timeout=settings.llm_timeout_seconds,
+        max_retries=settings.llm_max_retries,
+    )
+
+
+def fence(text: str) -> str:
+    """Passage text cannot close its own fence or open a new one."""
+    return re.sub(r"<\s*/?\s*(passage|system|context|instructions?)", r"‹\1", text, flags=re.I)
+
+
+class LLMGenerator:
+    name = "llm"
+
+    def __init__(
+        self,
+        chat_model: BaseChatModel,
+        retriever: HybridRetriever,
+        context_tokens: int = 1500,
+        model_name: str = "llm",
+    ) -> None:
+        self.retriever = retriever
+        self.context_tokens = context_tokens
+        self.model_name = model_name
+        self.fallback = ExtractiveGenerator(retriever)
+        self.system = load_prompt("answer_system")
+        self.user = load_prompt("answer_user")
+        self.chain: Runnable[dict[str, Any], str] = (
+            RunnableLambda(self._messages) | chat_model | StrOutputParser()
+        )
+
+    def _messages(self, values: dict[str, Any]) -> list[BaseMessage]:
+        return [
+            SystemMessage(self.system.render(max_claims=MAX_CLAIMS)),
+            HumanMessage(
+                self.user.render(passages=values["passages"], question=values["question"])
+            ),
+        ]
+
+    def budgeted(self, passages: list[Passage]) -> list[Passage]:
+        kept: list[Passage] = []
+        used = 0
+        for passage in passages:
+            tokens = count_tokens(passage.chunk.text) + 12
+            if kept and used + tokens > self.context_tokens:
+                break
+            kept.append(passage)
+            used += tokens
+        return kept
+
+    def generate(
+        self, question: Question, evidence: Evidence, passages: list[Passage]
+    ) -> Generated:
+        gate = self.fallback.selector.select(question, evidence)
+        if gate.abstained and gate.reason.startswith("not in the passages"):
+            return Generated(
+                self.fallback.generate(question, evidence, passages).text,
+                [],
+                self.name,
+                gate.reason,
+            )
+        shown = self.budgeted(passages)
+        context = "\n".join(
+            f'<passage id="{n}">{fence(p.chunk.text)}</passage>'
+            for n, p in enumerate(shown, start=1)
+        )
+        try:
+            raw = self.chain.invoke({"passages": context, "question": question.text})
+        except Exception as exc:  # the client's timeout, connection and API errors alike
+            raise LLMUnavailable(f"the LLM did not answer: {type(exc).__name__}: {exc}") from exc
+        claims = parse_claims(raw)
+        verified = [c for c in (self._verify(claim, shown) for claim in claims) if c is not None]
+        if not verified:
+            fallback = self.fallback.generate(question, evidence, passages)
+            note = "no claim of the model verified" if claims else "the model gave no usable claims"
+            return Generated(fallback.text, fallback.cited, "extractive_fallback", note)
+        text = " ".join(f"{claim} [{n}]" for n, (claim, _) in enumerate(verified, start=1))
+        return Generated(
+            text, [span for _, span in verified], self.name, f"{len(verified)} verified"
+        )
+
+    def _verify(self, claim: dict[str, Any], shown: list[Passage]) -> tuple[str, CitedSpan] | None:
+        text, quote, number = claim.get("text"), claim.get("quote"), claim.get("passage")
+        if not isinstance(text, str) or not isinstance(quote, str) or not text.strip():
+            return None
+        if not isinstance(number, int) or not 1 <= number <= len(shown):
+            return None
+        chunk = shown[number - 1].chunk
+        source = self.retriever.document_text(chunk.doc_id)
+        found = locate_quote(quote, source, within=(chunk.start, chunk.end))
+        if found is None:
+            return None
+        # Cite whole sentences, as the extractive answerer does: the reader sees the context.
+        span = widen_to_sentences(source, *found)
+        cited = source[span[0] : span[1]]
+        claim_text = " ".join(text.split())
+        if is_instruction(cited) or is_instruction(claim_text) or not supports(cited, claim_text):
+            return None
+        document = self.retriever.document(chunk.doc_id)
+        return claim_text, CitedSpan(
+            chunk.doc_id, document.title if document else None, *span, cited
+        )
+
+
+def widen_to_sentences(text: str, start: int, end: int) -> tuple[int, int]:
+    spans = [(s, e) for s, e in cached_sentence_spans(text) if s < end and e > start]
+    return (spans[0][0], spans[-1][1]) if spans else (start, end)
+
+
+def supports(quote: str, claim: str) -> bool:
+    """The quote carries the claim: its numbers all, and most of its content words."""
+    if not set(_NUMBER.findall(claim)) <= set(_NUMBER.findall(quote)):
+        return False
+    claim_terms = set(terms(claim))
+    if not claim_terms:
+        return False
+    return len(claim_terms & set(terms(quote))) / len(claim_terms) >= 0.6
+
+
+def parse_claims(raw: str) -> list[dict[str, Any]]:
+    """The claims of the first JSON object in the reply that has any; [] when none parses."""
+    decoder = json.JSONDecoder()
+    for match in re.finditer(r"\{", raw):
+        try:
+            value, _ = decoder.raw_decode(raw[match.start() :])
+        except json.JSONDecodeError:
+            continue
+        if isinstance(value, dict) and isinstance(value.get("claims"), list):
+            return [c for c in value["claims"][:MAX_CLAIMS] if isinstance(c, dict)]
+    return []

@@ -1,0 +1,1 @@
+"""Hybrid retrieval over the article store: BM25 + dense, fused by reciprocal rank."""
