@@ -62,3 +62,27 @@ def test_unknown_route_is_problem_json(server: str) -> None:
     response = httpx.get(f"{server}/v1/nothing-here")
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_ask_with_history_and_filters(server: str) -> None:
+    body = {
+        "question": "And what did he say about NATO?",
+        "history": [
+            {"role": "user", "content": "What did Witkoff say about Putin?"},
+            {"role": "assistant", "content": "He said Putin agreed to Article 5-like guarantees."},
+        ],
+        "filters": {"doc_ids": ["004_adbbeb2228c4cbfc"]},
+    }
+    answer = httpx.post(f"{server}/v1/ask", json=body, timeout=60).json()
+    assert answer["question"] == "what did Witkoff say about NATO?"
+    assert not answer["abstained"]
+    assert {c["doc_id"] for c in answer["citations"]} == {"004_adbbeb2228c4cbfc"}
+    assert {r["doc_id"] for r in answer["retrieved"]} == {"004_adbbeb2228c4cbfc"}
+
+
+def test_unanswerable_question_is_declined_not_an_error(server: str) -> None:
+    response = httpx.post(
+        f"{server}/v1/ask", json={"question": "What did Witkoff say about China?"}
+    )
+    assert response.status_code == 200
+    assert response.json()["abstained"] is True and response.json()["citations"] == []

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from service.ingest.clean import clean_article
 from tests.conftest import ARTICLES, BIN
 
 
@@ -19,6 +20,10 @@ def newsqa(
         [str(BIN / "newsqa"), *args], capture_output=True, text=True, env=env,
         cwd=data_dir.parent, timeout=300,
     )  # fmt: skip
+
+
+def cleaned_text(doc_id: str) -> str:
+    return clean_article((ARTICLES / f"{doc_id}.txt").read_text(encoding="utf-8")).text
 
 
 def test_ingest_reports_each_bad_file_and_exits_non_zero(tmp_path: Path) -> None:
