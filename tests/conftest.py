@@ -33,6 +33,12 @@ def _no_remote_models(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name)
 
 
+def process_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment for a newsqa subprocess: no inherited NEWSQA_ setting, this store."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("NEWSQA_")}
+    return {**env, "NEWSQA_DATA_DIR": str(data_dir), **extra}
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -1,20 +1,18 @@
 """The HTTP service as clients see it: a real uvicorn process on a free port."""
 
-import os
 import subprocess
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from tests.conftest import ARTICLES, BIN, free_port, wait_for_http
+from tests.conftest import ARTICLES, BIN, free_port, process_env, wait_for_http
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("api")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSQA_")}
-    env["NEWSQA_DATA_DIR"] = str(root / "store")
+    env = process_env(root / "store")
     subprocess.run([str(BIN / "newsqa"), "ingest", str(ARTICLES)], env=env, check=True,
                    capture_output=True, cwd=root, timeout=300)  # fmt: skip
     port = free_port()

@@ -1,21 +1,19 @@
 """The `newsqa` command as a user runs it: a real process, a real store."""
 
 import json
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from service.ingest.clean import clean_article
-from tests.conftest import ARTICLES, BIN
+from tests.conftest import ARTICLES, BIN, process_env
 
 
 def newsqa(
     *args: str, data_dir: Path, extra_env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSQA_")}
-    env.update({"NEWSQA_DATA_DIR": str(data_dir), **(extra_env or {})})
+    env = process_env(data_dir, **(extra_env or {}))
     return subprocess.run(
         [str(BIN / "newsqa"), *args], capture_output=True, text=True, env=env,
         cwd=data_dir.parent, timeout=300,

@@ -5,7 +5,7 @@ import subprocess
 from pathlib import Path
 
 from service.services import Services
-from tests.conftest import ARTICLES, BIN
+from tests.conftest import ARTICLES, BIN, process_env
 
 
 def test_second_writer_process_is_refused_cleanly(tmp_path: Path, embedder: object) -> None:
@@ -16,8 +16,7 @@ def test_second_writer_process_is_refused_cleanly(tmp_path: Path, embedder: obje
     holder: Services = build_services(settings, embedder=embedder)  # type: ignore[arg-type]
     try:
         holder.ingestor.ingest_paths([ARTICLES / "000_24ebec4603e8d0ce.txt"])
-        env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSQA_")}
-        env["NEWSQA_DATA_DIR"] = str(settings.data_dir)
+        env = process_env(settings.data_dir)
         result = subprocess.run(
             [str(BIN / "newsqa"), "ingest", str(ARTICLES)],
             capture_output=True, text=True, env=env, timeout=120,
@@ -33,8 +32,7 @@ def test_second_writer_process_is_refused_cleanly(tmp_path: Path, embedder: obje
         holder.close()
 
     # Once the holder is gone, the same command goes through.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSQA_")}
-    env["NEWSQA_DATA_DIR"] = str(settings.data_dir)
+    env = process_env(settings.data_dir)
     result = subprocess.run(
         [str(BIN / "newsqa"), "ingest", str(ARTICLES)],
         capture_output=True,
