@@ -9,7 +9,7 @@ half-written document.
 """
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -161,21 +161,6 @@ class ArticleStore:
             )
         ]
         return sorted(chunks, key=lambda chunk: (chunk.content_hash, chunk.index))
-
-    def iter_chunks(self, page_size: int = 1000) -> Iterator[StoredChunk]:
-        """Every stored chunk, page by page (for building lexical indexes)."""
-        offset = 0
-        while True:
-            found = self.chunks.get(
-                include=["metadatas", "documents"], limit=page_size, offset=offset
-            )
-            if not found["ids"]:
-                return
-            for chunk_id_, meta, text in zip(
-                found["ids"], found["metadatas"] or [], found["documents"] or [], strict=True
-            ):
-                yield self._chunk(chunk_id_, meta, text)
-            offset += len(found["ids"])
 
     def query(
         self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None

@@ -78,9 +78,9 @@ class HybridRetriever:
         """Called after this process wrote the store: the next query re-syncs first."""
         self._synced_at = float("-inf")
 
-    def sync(self, force: bool = False) -> None:
+    def sync(self) -> None:
         with self._lock:
-            if not force and time.monotonic() - self._synced_at < self.refresh_seconds:
+            if time.monotonic() - self._synced_at < self.refresh_seconds:
                 return
             found = self.store.documents.get(include=["metadatas"])
             current = {
