@@ -12,7 +12,7 @@ from service.answer.service import AnswerService
 
 
 @dataclass(frozen=True)
-class ItemResult:
+class GoldResult:
     item: GoldItem
     answer: Answer
     latency_ms: float
@@ -28,7 +28,7 @@ def run_items(
     items: list[GoldItem],
     texts: Callable[[str], str],
     on_item: Callable[[int, int], None] | None = None,
-) -> list[ItemResult]:
+) -> list[GoldResult]:
     results = []
     for index, item in enumerate(items, start=1):
         started = time.perf_counter()
@@ -38,7 +38,7 @@ def run_items(
         gold, total = citation_hits(item, answer)
         valid, _ = quote_hits(answer, cited)
         results.append(
-            ItemResult(
+            GoldResult(
                 item,
                 answer,
                 latency,
@@ -58,7 +58,7 @@ def _ratio(numerator: float, denominator: float) -> float:
     return round(numerator / denominator, 4) if denominator else 1.0
 
 
-def summarise(results: list[ItemResult]) -> dict[str, float]:
+def summarise(results: list[GoldResult]) -> dict[str, float]:
     answerable = [r for r in results if r.item.answerable]
     unanswerable = [r for r in results if not r.item.answerable]
     latencies = sorted(r.latency_ms for r in results) or [0.0]

@@ -31,14 +31,6 @@ def answer_correct(item: GoldItem, answer: Answer) -> bool:
     )
 
 
-def abstained(answer: Answer) -> bool:
-    return answer.abstained
-
-
-def cites_gold_source(item: GoldItem, answer: Answer) -> bool:
-    return any(c.doc_id in item.sources for c in answer.citations)
-
-
 def citation_hits(item: GoldItem, answer: Answer) -> tuple[int, int]:
     """(citations naming a gold source, all citations)."""
     return sum(c.doc_id in item.sources for c in answer.citations), len(answer.citations)

@@ -67,6 +67,5 @@ def make_generator(settings: Settings, retriever: HybridRetriever) -> Generator:
             make_chat_model(settings),
             retriever,
             context_tokens=settings.llm_context_tokens,
-            model_name=settings.llm_model,
         )
-    return ExtractiveGenerator(retriever)
+    return ExtractiveGenerator()

@@ -7,8 +7,10 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
@@ -82,25 +84,35 @@ def embedder(minilm: LocalMiniLM) -> CountingEmbedder:
     return CountingEmbedder(minilm)
 
 
+@contextmanager
+def serving(
+    command: Callable[[int], list[str]], ready_path: str, log: Path, **popen: Any
+) -> Iterator[str]:
+    """Run `command(port)` on a free port until the block ends; yields its base URL once
+    `ready_path` answers. Output goes to `log`."""
+    port = free_port()
+    with log.open("wb") as output:
+        process = subprocess.Popen(command(port), stdout=output, stderr=subprocess.STDOUT, **popen)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_for_http(f"{url}{ready_path}", process)
+            yield url
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real `chroma run` server on a free port, stopped after the session."""
     path = tmp_path_factory.mktemp("chroma-server")
-    port = free_port()
-    log = open(path / "server.log", "wb")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(
-        [str(BIN / "chroma"), "run", "--path", str(path / "data"), "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(f"{url}/api/v2/heartbeat", process)
+    data = str(path / "data")
+    with serving(
+        lambda port: [str(BIN / "chroma"), "run", "--path", data, "--port", str(port)],
+        "/api/v2/heartbeat",
+        path / "server.log",
+    ) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-        log.close()
 
 
 @pytest.fixture(params=["embedded", "server"])

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.conftest import ARTICLES, BIN, free_port, process_env, wait_for_http
+from service.ingest.clean import clean_article
+from tests.conftest import ARTICLES, BIN, process_env, serving
 
 
 @pytest.fixture(scope="module")
@@ -15,18 +16,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env = process_env(root / "store")
     subprocess.run([str(BIN / "newsqa"), "ingest", str(ARTICLES)], env=env, check=True,
                    capture_output=True, cwd=root, timeout=300)  # fmt: skip
-    port = free_port()
-    process = subprocess.Popen(
-        [str(BIN / "newsqa"), "serve", "--port", str(port)],
-        env=env, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(f"{url}/healthz", process)
+    with serving(
+        lambda port: [str(BIN / "newsqa"), "serve", "--port", str(port)],
+        "/healthz",
+        root / "server.log",
+        env=env,
+        cwd=root,
+    ) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def test_health_and_readiness(server: str) -> None:
@@ -45,6 +42,8 @@ def test_ask_answers_with_citations_into_the_stored_text(server: str) -> None:
     for citation in body["citations"]:
         assert citation["doc_id"] in texts
         assert f"[{citation['n']}]" in body["answer"]
+        text = clean_article(texts[citation["doc_id"]].read_text(encoding="utf-8")).text
+        assert text[citation["start"] : citation["end"]] == citation["quote"]
 
 
 def test_invalid_request_is_problem_json(server: str) -> None:

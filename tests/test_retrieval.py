@@ -41,6 +41,23 @@ def test_filters_restrict_documents_and_dates(sample_services: Services, tmp_pat
     assert retriever.retrieve("troops", 6, Filters(published_from="2025-01-01")) == []
 
 
+def test_date_range_keeps_the_documents_published_inside_it(services: Services) -> None:
+    records = [
+        {"id": f"brief-{day}", "published_at": f"2025-08-{day}",
+         "text": f"Officials met in Geneva on August {day} to discuss the grain corridor."}
+        for day in ("10", "18", "25")
+    ]  # fmt: skip
+    services.ingestor.ingest_raw([record_to_document(r, default_id=None) for r in records])
+    window = Filters(published_from="2025-08-15", published_to="2025-08-20")
+    found = {
+        p.chunk.doc_id for p in services.retriever.retrieve("Geneva grain corridor", 6, window)
+    }
+    assert found == {"brief-18"}
+    after = Filters(published_from="2025-08-18")
+    found = {p.chunk.doc_id for p in services.retriever.retrieve("Geneva grain corridor", 6, after)}
+    assert found == {"brief-18", "brief-25"}
+
+
 def test_near_duplicate_copies_are_returned_once(services: Services, tmp_path: Path) -> None:
     services.ingestor.ingest_paths([ARTICLES])
     source = ARTICLES / "003_90df2db88ee2fc19.txt"

@@ -25,6 +25,7 @@ class Scored:
 class Selection:
     sentences: list[Sentence]
     reason: str  # why it answered or declined, for logs and eval reports
+    missing_entities: tuple[str, ...] = ()  # named in the question, absent from every passage
 
     @property
     def abstained(self) -> bool:
@@ -92,7 +93,7 @@ class ExtractiveSelector:
             e.surface for e in question.entities if not any(mentions(s, e) for s in sentences)
         ]
         if missing:
-            return Selection([], f"not in the passages: {', '.join(missing)}")
+            return Selection([], f"not in the passages: {', '.join(missing)}", tuple(missing))
         weight = self.weights(sentences)
         scored = sorted(
             (self.score(s, question, weight) for s in sentences), key=lambda x: -x.score

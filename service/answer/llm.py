@@ -5,6 +5,7 @@ says so."""
 
 import json
 import re
+from dataclasses import replace
 from typing import Any
 
 from langchain_core.language_models.chat_models import BaseChatModel
@@ -56,12 +57,10 @@ class LLMGenerator:
         chat_model: BaseChatModel,
         retriever: HybridRetriever,
         context_tokens: int = 1500,
-        model_name: str = "llm",
     ) -> None:
         self.retriever = retriever
         self.context_tokens = context_tokens
-        self.model_name = model_name
-        self.fallback = ExtractiveGenerator(retriever)
+        self.fallback = ExtractiveGenerator()
         self.system = load_prompt("answer_system")
         self.user = load_prompt("answer_user")
         self.chain: Runnable[dict[str, Any], str] = (
@@ -90,14 +89,11 @@ class LLMGenerator:
     def generate(
         self, question: Question, evidence: Evidence, passages: list[Passage]
     ) -> Generated:
-        gate = self.fallback.selector.select(question, evidence)
-        if gate.abstained and gate.reason.startswith("not in the passages"):
-            return Generated(
-                self.fallback.generate(question, evidence, passages).text,
-                [],
-                self.name,
-                gate.reason,
-            )
+        # The extractive selection is both the gate (a question about entities no passage
+        # names is declined without a model call) and the fallback answer.
+        selection = self.fallback.selector.select(question, evidence)
+        if selection.missing_entities:
+            return self.fallback.written(selection, mode=self.name)
         shown = self.budgeted(passages)
         context = "\n".join(
             f'<passage id="{n}">{fence(p.chunk.text)}</passage>'
@@ -110,9 +106,9 @@ class LLMGenerator:
         claims = parse_claims(raw)
         verified = [c for c in (self._verify(claim, shown) for claim in claims) if c is not None]
         if not verified:
-            fallback = self.fallback.generate(question, evidence, passages)
+            fallback = self.fallback.written(selection, mode="extractive_fallback")
             note = "no claim of the model verified" if claims else "the model gave no usable claims"
-            return Generated(fallback.text, fallback.cited, "extractive_fallback", note)
+            return replace(fallback, note=note)
         text = " ".join(f"{claim} [{n}]" for n, (claim, _) in enumerate(verified, start=1))
         return Generated(
             text, [span for _, span in verified], self.name, f"{len(verified)} verified"

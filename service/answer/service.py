@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from service.answer.evidence import Evidence, Sentence, collect_sentences
-from service.answer.extractive import ExtractiveSelector
+from service.answer.extractive import ExtractiveSelector, Selection
 from service.answer.models import Answer, Citation, RetrievedChunk
 from service.answer.question import Question, analyse, resolve_follow_up
 from service.retrieval.hybrid import Filters, HybridRetriever, Passage
@@ -51,18 +51,21 @@ class Generator(Protocol):
 class ExtractiveGenerator:
     name = "extractive"
 
-    def __init__(self, retriever: HybridRetriever) -> None:
+    def __init__(self) -> None:
         self.selector = ExtractiveSelector()
 
     def generate(
         self, question: Question, evidence: Evidence, passages: list[Passage]
     ) -> Generated:
-        selection = self.selector.select(question, evidence)
+        return self.written(self.selector.select(question, evidence))
+
+    def written(self, selection: Selection, mode: str = name) -> Generated:
+        """The answer a selection makes: its sentences quoted with markers, or the decline."""
         if selection.abstained:
-            return Generated(NOT_COVERED, [], self.name, selection.reason)
+            return Generated(NOT_COVERED, [], mode, selection.reason)
         text = " ".join(f"{s.text} [{n}]" for n, s in enumerate(selection.sentences, start=1))
         cited = [CitedSpan.of(s) for s in selection.sentences]
-        return Generated(text, cited, self.name, selection.reason)
+        return Generated(text, cited, mode, selection.reason)
 
 
 class AnswerService:

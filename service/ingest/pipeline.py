@@ -100,7 +100,7 @@ class Ingestor:
         document = self.prepare(raw)
         previous = self.store.content_hash(document.id)
         if previous == document.content_hash:
-            return ItemResult(source, Outcome.UNCHANGED, document.id, document.n_chunks)
+            return ItemResult(source, Outcome.UNCHANGED, document.id)
 
         pieces = self.chunker.chunk(document.text)
         chunks = [

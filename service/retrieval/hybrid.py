@@ -37,10 +37,7 @@ class Filters:
 @dataclass(frozen=True)
 class Passage:
     chunk: StoredChunk
-    score: float
-    dense_rank: int | None = None
-    lexical_rank: int | None = None
-    dense_score: float | None = None
+    score: float  # reciprocal rank fusion of the dense and lexical ranks
 
 
 @dataclass
@@ -138,8 +135,7 @@ class HybridRetriever:
         self.sync()
         filters = filters or Filters()
         with self._lock:
-            documents = dict(self._state.documents)
-            chunks = self._state.chunks
+            documents = self._state.documents
             allowed = (
                 None if filters.empty else {i for i, d in documents.items() if filters.allows(d)}
             )
@@ -147,28 +143,39 @@ class HybridRetriever:
                 return []
             lexical = self.lexical.search(query, self.candidates, allowed)
 
+        # Embedding and the Chroma query run outside the lock: they are the slow part.
         vector = self.embedder.embed([query])[0]
         where = {"doc_id": {"$in": sorted(allowed)}} if allowed is not None else None
+        nearest = self.store.query(vector, self.candidates, where)
+
+        with self._lock:
+            return self._fuse(nearest, lexical, k)
+
+    def _fuse(
+        self,
+        nearest: list[tuple[StoredChunk, float]],
+        lexical: list[tuple[str, float]],
+        k: int,
+    ) -> list[Passage]:
+        documents = self._state.documents
+        chunks = self._state.chunks
         dense_hits = [
             (chunk, score)
-            for chunk, score in self.store.query(vector, self.candidates, where)
+            for chunk, score in nearest
             # Only chunks of the document's current version: never a half-replaced one.
             if chunk.doc_id in documents
             and chunk.content_hash == documents[chunk.doc_id].content_hash
         ]
 
         fused: dict[str, float] = {}
-        info: dict[str, dict[str, float | int]] = {}
         by_id: dict[str, StoredChunk] = {}
-        for rank, (chunk, score) in enumerate(dense_hits, start=1):
+        for rank, (chunk, _) in enumerate(dense_hits, start=1):
             fused[chunk.id] = fused.get(chunk.id, 0.0) + 1.0 / (self.rrf_k + rank)
-            info.setdefault(chunk.id, {}).update(dense_rank=rank, dense_score=score)
             by_id[chunk.id] = chunk
         for rank, (chunk_id, _) in enumerate(lexical, start=1):
             if chunk_id not in chunks:
                 continue
             fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (self.rrf_k + rank)
-            info.setdefault(chunk_id, {})["lexical_rank"] = rank
             by_id.setdefault(chunk_id, chunks[chunk_id])
 
         # RRF order, except that each ranker's two best always make the cut: a passage one
@@ -185,16 +192,7 @@ class HybridRetriever:
                 _jaccard(chunk_terms, other) >= self.duplicate_jaccard for other in chosen_terms
             ):
                 continue  # a near-duplicate of a better passage (syndicated copy, re-post)
-            details = info[chunk_id]
-            chosen.append(
-                Passage(
-                    chunk=chunk,
-                    score=fused[chunk_id],
-                    dense_rank=_int_or_none(details.get("dense_rank")),
-                    lexical_rank=_int_or_none(details.get("lexical_rank")),
-                    dense_score=details.get("dense_score"),
-                )
-            )
+            chosen.append(Passage(chunk=chunk, score=fused[chunk_id]))
             chosen_terms.append(chunk_terms)
             if len(chosen) == k:
                 break
@@ -203,7 +201,3 @@ class HybridRetriever:
 
 def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
-
-
-def _int_or_none(value: float | int | None) -> int | None:
-    return None if value is None else int(value)
