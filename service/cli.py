@@ -10,9 +10,10 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from service.config import Settings, load_settings
-from service.errors import ConfigError, NewsqaError
+from service.errors import ConfigError, InputError, NewsqaError
 from service.ingest.pipeline import ItemResult, Outcome
 from service.retrieval.hybrid import Filters
+from service.summary.service import DEFAULT_WORDS, MAX_WORDS, MIN_WORDS
 
 app = typer.Typer(
     add_completion=False,
@@ -94,9 +95,48 @@ def ask(
 
 
 @app.command()
+def summarize(
+    doc: Annotated[str | None, typer.Option(help="Summarize this article (its id)")] = None,
+    topic: Annotated[str | None, typer.Option(help="Summarize this topic across articles")] = None,
+    max_words: Annotated[
+        int, typer.Option(min=MIN_WORDS, max=MAX_WORDS, help="Longest summary, in words")
+    ] = DEFAULT_WORDS,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the POST /v1/summarize object")
+    ] = False,
+) -> None:
+    """Summarize one article (--doc) or a topic across articles (--topic), with citations."""
+    from service.services import build_services
+
+    if (doc is None) == (topic is None):
+        raise typer.BadParameter("give exactly one of --doc ID or --topic TEXT")
+    if topic is not None and not topic.strip():
+        raise InputError("the topic is empty")
+    services = build_services(_settings(), writer=False)
+    try:
+        if doc is not None:
+            result = services.summarizer.summarize_document(doc, max_words)
+        else:
+            result = services.summarizer.summarize_topic(topic or "", max_words)
+    finally:
+        services.close()
+    if as_json:
+        typer.echo(result.model_dump_json(indent=2))
+        return
+    typer.echo(result.summary)
+    for citation in result.citations:
+        title = citation.title or citation.doc_id
+        typer.echo(f"  [{citation.n}] {title} ({citation.doc_id} {citation.start}-{citation.end})")
+        typer.echo(f"      “{citation.quote}”")
+
+
+@app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port")] = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Worker processes; more than 1 needs a Chroma server")
+    ] = 1,
 ) -> None:
     """Serve the REST API on HOST:PORT."""
     import uvicorn
@@ -104,7 +144,17 @@ def serve(
     from service.main import create_app
     from service.services import build_services
 
-    services = build_services(_settings(), writer=True)
+    settings = _settings()
+    if workers > 1:
+        if not settings.chroma_url:
+            raise ConfigError(
+                "several workers need a Chroma server (set NEWSQA_CHROMA_URL): "
+                "the embedded store allows one writing process"
+            )
+        # Each worker process builds its own clients in the app's lifespan.
+        uvicorn.run("service.main:create_app", factory=True, host=host, port=port, workers=workers)
+        return
+    services = build_services(settings, writer=True)
     try:
         uvicorn.run(create_app(services=services), host=host, port=port, log_level="info")
     finally:

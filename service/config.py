@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     embed_batch_size: int = Field(64, ge=1, le=2048)
 
     api_keys: Annotated[list[str], NoDecode] = []
+    rate_limit_per_minute: int = Field(120, ge=0, le=1_000_000)  # per key (or client); 0 = off
+    max_body_bytes: int = Field(12_000_000, ge=1024)
+    request_timeout_seconds: float = Field(60.0, gt=0, le=3600)
 
     chunk_tokens: int = Field(256, ge=32, le=4096)
     chunk_overlap: int = Field(40, ge=0)

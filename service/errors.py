@@ -45,3 +45,21 @@ class LLMUnavailable(NewsqaError):
     """The LLM did not answer in time, or failed."""
 
     title = "LLM unavailable"
+
+
+class PayloadTooLarge(InputError):
+    """A request body or an uploaded file is larger than the configured cap."""
+
+    title = "Payload too large"
+
+
+class OperationTimeout(NewsqaError):
+    """A store or LLM call did not finish within the configured time."""
+
+    title = "Timed out"
+
+
+class ModelNotFound(NewsqaError):
+    """An OpenAI-style request named a model this server does not offer."""
+
+    title = "Model not found"

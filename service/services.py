@@ -7,6 +7,7 @@ from service.config import Settings
 from service.ingest.chunk import TokenChunker
 from service.ingest.pipeline import Ingestor
 from service.retrieval.hybrid import HybridRetriever
+from service.summary.service import Summarizer, SummaryService
 from vectorstore.client import make_chroma_client
 from vectorstore.embeddings import Embedder, make_embedder
 from vectorstore.lock import WriterLock
@@ -21,6 +22,7 @@ class Services:
     ingestor: Ingestor
     retriever: HybridRetriever
     answerer: AnswerService
+    summarizer: SummaryService
     lock: WriterLock | None = None
 
     def close(self) -> None:
@@ -47,6 +49,8 @@ def build_services(
     retriever = HybridRetriever(store, embedder)
     store.on_change(retriever.invalidate)
     generator = make_generator(settings, retriever)
+    summarizer = SummaryService(retriever, make_summarizer(settings, retriever))
+    store.on_change(summarizer.invalidate)
     return Services(
         settings=settings,
         store=store,
@@ -54,6 +58,7 @@ def build_services(
         ingestor=Ingestor(store, embedder, chunker, settings.max_file_bytes),
         retriever=retriever,
         answerer=AnswerService(retriever, generator),
+        summarizer=summarizer,
         lock=lock,
     )
 
@@ -69,3 +74,17 @@ def make_generator(settings: Settings, retriever: HybridRetriever) -> Generator:
             context_tokens=settings.llm_context_tokens,
         )
     return ExtractiveGenerator()
+
+
+def make_summarizer(settings: Settings, retriever: HybridRetriever) -> Summarizer:
+    """The summarizer named by NEWSQA_LLM: extractive, or LLM map-reduce with its fallback."""
+    if settings.llm == "openai":
+        from service.answer.llm import make_chat_model
+        from service.summary.llm import LLMSummarizer
+
+        return LLMSummarizer(
+            make_chat_model(settings), retriever, context_tokens=settings.llm_context_tokens
+        )
+    from service.summary.extractive import ExtractiveSummarizer
+
+    return ExtractiveSummarizer()

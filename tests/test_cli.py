@@ -1,13 +1,18 @@
 """The `newsqa` command as a user runs it: a real process, a real store."""
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from service.config import load_settings
 from service.ingest.clean import clean_article
+from service.services import build_services
+from service.summary.models import count_words
 from tests.conftest import ARTICLES, BIN, process_env
+from vectorstore.embeddings import LocalMiniLM
 
 
 def newsqa(
@@ -81,3 +86,45 @@ def test_missing_path_only_is_a_failure(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "error: " in result.stderr and "no such file or folder" in result.stderr
     assert "failed 1" in result.stdout
+
+
+def test_summarize_an_article_and_a_topic(tmp_path: Path, minilm: LocalMiniLM) -> None:
+    store = tmp_path / "store"
+    # Ingested in-process (the model is already loaded); the commands below read the store.
+    writer = build_services(load_settings(_env_file=None, data_dir=store), embedder=minilm)
+    writer.ingestor.ingest_paths([ARTICLES])
+    writer.close()
+    doc_id = "000_24ebec4603e8d0ce"
+    text = cleaned_text(doc_id)
+
+    plain = newsqa("summarize", "--doc", doc_id, "--max-words", "60", data_dir=store)
+    assert plain.returncode == 0, plain.stderr
+    summary, *citations = plain.stdout.splitlines()
+    assert summary.startswith(text[:80]) and count_words(summary) <= 60
+    assert len(citations) == 2 * summary.count("[") >= 4
+    for n, (where, quote) in enumerate(zip(citations[::2], citations[1::2], strict=True), 1):
+        found = re.fullmatch(rf"  \[{n}\] .+ \({doc_id} (\d+)-(\d+)\)", where)
+        assert found is not None, where
+        start, end = int(found.group(1)), int(found.group(2))
+        assert quote == f"      “{text[start:end]}”"
+
+    topic = newsqa("summarize", "--topic", "US troops in Ukraine", "--json", data_dir=store)
+    assert topic.returncode == 0, topic.stderr
+    body = json.loads(topic.stdout)
+    assert body["scope"] == "topic" and body["words"] <= body["max_words"] == 120
+    assert len(body["sources"]) >= 2 and len(body["disagreements"]) == 1
+    assert body["disagreements"][0] in body["summary"]
+    for citation in body["citations"]:
+        source = cleaned_text(citation["doc_id"])
+        assert citation["quote"] == source[citation["start"] : citation["end"]]
+
+    missing = newsqa("summarize", "--doc", "no-such-article", data_dir=store)
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == "newsqa: error: no document with id 'no-such-article'"
+    empty = newsqa("summarize", "--topic", "  ", data_dir=store)
+    assert empty.returncode == 1 and "newsqa: error: the topic is empty" in empty.stderr
+    for args in ([], ["--doc", doc_id, "--topic", "troops"]):
+        usage = newsqa("summarize", *args, data_dir=store)
+        assert usage.returncode == 2 and "exactly one of --doc ID or --topic TEXT" in usage.stderr
+    too_short = newsqa("summarize", "--doc", doc_id, "--max-words", "19", data_dir=store)
+    assert too_short.returncode == 2 and "--max-words" in too_short.stderr

@@ -24,6 +24,7 @@ from service.errors import LLMUnavailable
 from service.ingest.chunk import count_tokens
 from service.retrieval.hybrid import HybridRetriever, Passage
 from service.retrieval.terms import terms
+from vectorstore.store import StoredChunk
 
 MAX_CLAIMS = 3
 _NUMBER = re.compile(r"\d[\d,.]*")
@@ -115,26 +116,32 @@ class LLMGenerator:
         )
 
     def _verify(self, claim: dict[str, Any], shown: list[Passage]) -> tuple[str, CitedSpan] | None:
-        text, quote, number = claim.get("text"), claim.get("quote"), claim.get("passage")
-        if not isinstance(text, str) or not isinstance(quote, str) or not text.strip():
-            return None
-        if not isinstance(number, int) or not 1 <= number <= len(shown):
-            return None
-        chunk = shown[number - 1].chunk
-        source = self.retriever.document_text(chunk.doc_id)
-        found = locate_quote(quote, source, within=(chunk.start, chunk.end))
-        if found is None:
-            return None
-        # Cite whole sentences, as the extractive answerer does: the reader sees the context.
-        span = widen_to_sentences(source, *found)
-        cited = source[span[0] : span[1]]
-        claim_text = " ".join(text.split())
-        if is_instruction(cited) or is_instruction(claim_text) or not supports(cited, claim_text):
-            return None
-        document = self.retriever.document(chunk.doc_id)
-        return claim_text, CitedSpan(
-            chunk.doc_id, document.title if document else None, *span, cited
-        )
+        return verify_claim(claim, [p.chunk for p in shown], self.retriever)
+
+
+def verify_claim(
+    claim: dict[str, Any], shown: list[StoredChunk], retriever: HybridRetriever
+) -> tuple[str, CitedSpan] | None:
+    """A model's claim about the numbered chunks it was shown, kept only when its quote is in
+    the named chunk's document and carries the claim: (claim text, the whole sentences cited)."""
+    text, quote, number = claim.get("text"), claim.get("quote"), claim.get("passage")
+    if not isinstance(text, str) or not isinstance(quote, str) or not text.strip():
+        return None
+    if not isinstance(number, int) or not 1 <= number <= len(shown):
+        return None
+    chunk = shown[number - 1]
+    source = retriever.document_text(chunk.doc_id)
+    found = locate_quote(quote, source, within=(chunk.start, chunk.end))
+    if found is None:
+        return None
+    # Cite whole sentences, as the extractive answerer does: the reader sees the context.
+    span = widen_to_sentences(source, *found)
+    cited = source[span[0] : span[1]]
+    claim_text = " ".join(text.split())
+    if is_instruction(cited) or is_instruction(claim_text) or not supports(cited, claim_text):
+        return None
+    document = retriever.document(chunk.doc_id)
+    return claim_text, CitedSpan(chunk.doc_id, document.title if document else None, *span, cited)
 
 
 def widen_to_sentences(text: str, start: int, end: int) -> tuple[int, int]:
@@ -152,7 +159,7 @@ def supports(quote: str, claim: str) -> bool:
     return len(claim_terms & set(terms(quote))) / len(claim_terms) >= 0.6
 
 
-def parse_claims(raw: str) -> list[dict[str, Any]]:
+def parse_claims(raw: str, limit: int = MAX_CLAIMS) -> list[dict[str, Any]]:
     """The claims of the first JSON object in the reply that has any; [] when none parses."""
     decoder = json.JSONDecoder()
     for match in re.finditer(r"\{", raw):
@@ -161,5 +168,5 @@ def parse_claims(raw: str) -> list[dict[str, Any]]:
         except json.JSONDecodeError:
             continue
         if isinstance(value, dict) and isinstance(value.get("claims"), list):
-            return [c for c in value["claims"][:MAX_CLAIMS] if isinstance(c, dict)]
+            return [c for c in value["claims"][:limit] if isinstance(c, dict)]
     return []

@@ -81,34 +81,64 @@ class AnswerService:
         history: list[tuple[str, str]] | None = None,
         filters: Filters | None = None,
     ) -> Answer:
-        timings: dict[str, float] = {}
+        return self.complete(self.retrieve(question, top_k, history, filters))
+
+    def retrieve(
+        self,
+        question: str,
+        top_k: int | None = None,
+        history: list[tuple[str, str]] | None = None,
+        filters: Filters | None = None,
+    ) -> "Retrieval":
+        """The first half of answering, apart so a stream can report it before generating."""
         started = time.perf_counter()
-        standalone = resolve_follow_up(question.strip(), history or [])
-        analysed = analyse(standalone)
-        mark = time.perf_counter()
+        asked = question.strip()
+        standalone = resolve_follow_up(asked, history or [])
         passages = self.retriever.retrieve(standalone, top_k or self.top_k, filters)
-        timings["retrieve"] = _ms(mark)
+        retrieved = [
+            RetrievedChunk(doc_id=p.chunk.doc_id, chunk_id=p.chunk.id, score=round(p.score, 6))
+            for p in passages
+        ]
+        return Retrieval(
+            standalone=standalone,
+            rewritten=standalone != asked,
+            passages=passages,
+            retrieved=retrieved,
+            started=started,
+            retrieve_ms=_ms(started),
+        )
+
+    def complete(self, retrieval: "Retrieval") -> Answer:
         mark = time.perf_counter()
-        evidence = collect_sentences(self.retriever, passages)
-        generated = self.generator.generate(analysed, evidence, passages)
-        timings["generate"] = _ms(mark)
+        evidence = collect_sentences(self.retriever, retrieval.passages)
+        generated = self.generator.generate(
+            analyse(retrieval.standalone), evidence, retrieval.passages
+        )
+        timings = {"retrieve": retrieval.retrieve_ms, "generate": _ms(mark)}
         citations = [
             Citation(n=n, doc_id=s.doc_id, title=s.title, quote=s.text, start=s.start, end=s.end)
             for n, s in enumerate(generated.cited, start=1)
         ]
-        timings["total"] = _ms(started)
+        timings["total"] = _ms(retrieval.started)
         return Answer(
             answer=generated.text,
             abstained=generated.abstained,
             citations=citations,
-            retrieved=[
-                RetrievedChunk(doc_id=p.chunk.doc_id, chunk_id=p.chunk.id, score=round(p.score, 6))
-                for p in passages
-            ],
+            retrieved=retrieval.retrieved,
             mode=generated.mode,
             timings_ms={key: round(value, 2) for key, value in timings.items()},
-            question=standalone if standalone != question.strip() else None,
+            question=retrieval.standalone if retrieval.rewritten else None,
         )
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    standalone: str
+    rewritten: bool
+    passages: list[Passage]
+    retrieved: list[RetrievedChunk]
+    started: float
+    retrieve_ms: float
 
 
 def _ms(since: float) -> float:

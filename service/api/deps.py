@@ -5,7 +5,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from service.answer.service import AnswerService
+from service.config import Settings
+from service.ingest.pipeline import Ingestor
 from service.services import Services
+from service.summary.service import SummaryService
 from vectorstore.store import ArticleStore
 
 
@@ -17,6 +20,10 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
+def get_settings(services: ServicesDep) -> Settings:
+    return services.settings
+
+
 def get_store(services: ServicesDep) -> ArticleStore:
     return services.store
 
@@ -25,5 +32,16 @@ def get_answerer(services: ServicesDep) -> AnswerService:
     return services.answerer
 
 
+def get_summarizer(services: ServicesDep) -> SummaryService:
+    return services.summarizer
+
+
+def get_ingestor(services: ServicesDep) -> Ingestor:
+    return services.ingestor
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[ArticleStore, Depends(get_store)]
 AnswererDep = Annotated[AnswerService, Depends(get_answerer)]
+SummarizerDep = Annotated[SummaryService, Depends(get_summarizer)]
+IngestorDep = Annotated[Ingestor, Depends(get_ingestor)]

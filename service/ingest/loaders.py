@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from service.errors import InputError
+from service.errors import InputError, PayloadTooLarge
 from vectorstore.store import check_doc_id
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl")
@@ -49,7 +49,7 @@ def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, st
 def read_text(data: bytes, max_bytes: int) -> str:
     """Decode a file's bytes, refusing binary, oversized, non-UTF-8 and empty content."""
     if len(data) > max_bytes:
-        raise InputError(f"file is {len(data):,} bytes, over the {max_bytes:,}-byte limit")
+        raise PayloadTooLarge(f"file is {len(data):,} bytes, over the {max_bytes:,}-byte limit")
     if b"\x00" in data:
         raise InputError("binary file (contains NUL bytes), not text")
     try:

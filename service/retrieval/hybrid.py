@@ -68,6 +68,7 @@ class HybridRetriever:
         self._texts: dict[tuple[str, str], str] = {}
         self._synced_at = float("-inf")
         self._lock = threading.RLock()
+        self.version = 0  # bumped whenever a document appears, changes or goes
 
     # -- keeping in step with the store -------------------------------------------------
 
@@ -85,13 +86,19 @@ class HybridRetriever:
                 for doc_id, meta in zip(found["ids"], found["metadatas"] or [], strict=True)
             }
             known = self._state.documents
-            for doc_id in set(known) - set(current):
+            gone = set(known) - set(current)
+            for doc_id in gone:
                 self._drop(doc_id)
-            for doc_id, document in current.items():
-                previous = known.get(doc_id)
-                if previous is None or previous.content_hash != document.content_hash:
-                    self._drop(doc_id)
-                    self._load(document)
+            changed = [
+                document
+                for doc_id, document in current.items()
+                if doc_id not in known or known[doc_id].content_hash != document.content_hash
+            ]
+            for document in changed:
+                self._drop(document.id)
+                self._load(document)
+            if gone or changed:
+                self.version += 1
             self._synced_at = time.monotonic()
 
     def _drop(self, doc_id: str) -> None:

@@ -1,25 +1,47 @@
-from datetime import date
-from typing import Literal
+"""POST /v1/ask: an answer with verbatim citations, as JSON or as server-sent events."""
 
-from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from collections.abc import AsyncIterator
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
+from pydantic import Field
 
 from service.answer.models import Answer
-from service.api.deps import AnswererDep
+from service.answer.service import AnswerService, Retrieval
+from service.api.deps import AnswererDep, SettingsDep
+from service.api.limits import run_blocking
+from service.api.problems import COMMON_RESPONSES, problem_for
+from service.api.sse import (
+    EVENT_STREAM,
+    STREAM_HEADERS,
+    event,
+    event_schema,
+    pieces,
+    wants_stream,
+)
+from service.api.types import IsoDate, StrictModel
 from service.retrieval.hybrid import Filters
 
-router = APIRouter(prefix="/v1", tags=["ask"])
+router = APIRouter(prefix="/v1", tags=["ask"], responses=COMMON_RESPONSES)
+
+QUESTION_MAX_CHARS = 2000
 
 
-class Turn(BaseModel):
+class Turn(StrictModel):
     role: Literal["user", "assistant", "system"]
     content: str = Field(max_length=8000)
 
 
-class AskFilters(BaseModel):
-    doc_ids: list[str] | None = Field(None, max_length=1000, description="Only these documents.")
-    published_from: date | None = Field(None, description="Published on or after this date.")
-    published_to: date | None = Field(None, description="Published on or before this date.")
+class AskFilters(StrictModel):
+    doc_ids: list[str] | None = Field(
+        None,
+        max_length=1000,
+        description="Only these documents.",
+        examples=[["000_24ebec4603e8d0ce"]],
+    )
+    published_from: IsoDate | None = Field(None, description="Published on or after this date.")
+    published_to: IsoDate | None = Field(None, description="Published on or before this date.")
 
     def to_filters(self) -> Filters:
         return Filters(
@@ -29,20 +51,79 @@ class AskFilters(BaseModel):
         )
 
 
-class AskRequest(BaseModel):
+class AskRequest(StrictModel):
     question: str = Field(
-        min_length=1, max_length=2000, examples=["What did Witkoff say about Putin?"]
+        min_length=1,
+        max_length=QUESTION_MAX_CHARS,
+        pattern=r"\S",
+        examples=["What did Witkoff say about Putin?"],
     )
     top_k: int = Field(6, ge=1, le=50, description="Passages to retrieve.")
-    history: list[Turn] = Field(default_factory=list, max_length=50)
-    filters: AskFilters = AskFilters()
-
-
-@router.post("/ask", response_model=Answer, summary="Answer a question with verbatim citations")
-def ask(request: AskRequest, answerer: AnswererDep) -> Answer:
-    return answerer.answer(
-        request.question,
-        top_k=request.top_k,
-        history=[(turn.role, turn.content) for turn in request.history],
-        filters=request.filters.to_filters(),
+    history: list[Turn] = Field(
+        default_factory=list, max_length=50, description="Earlier turns, oldest first."
     )
+    filters: AskFilters = AskFilters()
+    stream: bool = Field(
+        False, description="Stream server-sent events (also chosen by Accept: text/event-stream)."
+    )
+
+
+ASK_STREAM_DOC = (
+    "Events: `retrieval` ({retrieved, question}), then `delta` ({text}) pieces of the answer "
+    "text, then `answer` (the full JSON object). A failure after the stream began arrives as "
+    "an `error` event carrying a problem object."
+)
+
+
+@router.post(
+    "/ask",
+    response_model=Answer,
+    summary="Answer a question with verbatim citations",
+    description="Unsupported claims never reach the answer; a question the articles do not "
+    "cover is declined (`abstained: true`). " + ASK_STREAM_DOC,
+    responses={
+        200: {
+            "content": {
+                EVENT_STREAM: {"schema": event_schema(["retrieval", "delta", "answer", "error"])}
+            }
+        }
+    },
+)
+async def ask(
+    body: AskRequest, request: Request, answerer: AnswererDep, settings: SettingsDep
+) -> Any:
+    timeout = settings.request_timeout_seconds
+    # Retrieval happens before the first byte, so its failures are still proper HTTP errors.
+    retrieval = await run_blocking(
+        timeout,
+        answerer.retrieve,
+        body.question,
+        top_k=body.top_k,
+        history=[(turn.role, turn.content) for turn in body.history],
+        filters=body.filters.to_filters(),
+    )
+    if wants_stream(request, body.stream):
+        return StreamingResponse(
+            answer_events(answerer, retrieval, timeout),
+            media_type=EVENT_STREAM,
+            headers=STREAM_HEADERS,
+        )
+    return await run_blocking(timeout, answerer.complete, retrieval)
+
+
+async def answer_events(
+    answerer: AnswerService, retrieval: Retrieval, timeout: float
+) -> AsyncIterator[str]:
+    question = retrieval.standalone if retrieval.rewritten else None
+    yield event(
+        {"retrieved": [r.model_dump() for r in retrieval.retrieved], "question": question},
+        "retrieval",
+    )
+    try:
+        answer = await run_blocking(timeout, answerer.complete, retrieval)
+    except Exception as exc:  # the status line is gone; the error travels as an event
+        yield event(problem_for(exc), "error")
+        return
+    for piece in pieces(answer.answer):
+        yield event({"text": piece}, "delta")
+    yield event(answer.model_dump(mode="json"), "answer")

@@ -1,0 +1,126 @@
+"""Keys, body and question caps, and the rate limit, over a real uvicorn server."""
+
+import socket
+import subprocess
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.conftest import BIN, process_env, serving
+
+KEY = "sk-limits-test"
+AUTH = {"Authorization": f"Bearer {KEY}"}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("limits")
+    env = process_env(
+        root / "store",
+        NEWSQA_API_KEYS=f"sk-other,{KEY}",
+        NEWSQA_MAX_BODY_BYTES="4096",
+        NEWSQA_RATE_LIMIT_PER_MINUTE="30",
+    )
+    with serving(
+        lambda port: [str(BIN / "newsqa"), "serve", "--port", str(port)],
+        "/healthz",
+        root / "server.log",
+        env=env,
+        cwd=root,
+    ) as url:
+        yield url
+
+
+def assert_problem(response: httpx.Response, status: int) -> dict[str, object]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    problem: dict[str, object] = response.json()
+    assert problem["status"] == status and problem["title"] and problem["detail"]
+    assert "Traceback" not in response.text
+    return problem
+
+
+def test_keys_guard_every_v1_route_but_not_health(server: str) -> None:
+    assert httpx.get(f"{server}/healthz").status_code == 200
+    assert httpx.get(f"{server}/readyz").status_code == 200
+    for method, path in [("GET", "/v1/documents"), ("POST", "/v1/ask"), ("GET", "/v1/models"),
+                         ("POST", "/v1/summarize"), ("POST", "/v1/chat/completions"),
+                         ("DELETE", "/v1/documents/x")]:  # fmt: skip
+        for headers in ({}, {"Authorization": "Bearer sk-wrong"}, {"Authorization": KEY}):
+            response = httpx.request(method, f"{server}{path}", headers=headers, json={})
+            assert_problem(response, 401)
+            assert response.headers["www-authenticate"] == "Bearer"
+    assert httpx.get(f"{server}/v1/documents", headers=AUTH).status_code == 200
+    other = {"Authorization": "Bearer sk-other"}
+    assert httpx.get(f"{server}/v1/models", headers=other).status_code == 200
+
+
+def test_body_over_the_cap_is_413_with_or_without_content_length(server: str) -> None:
+    big = {
+        "question": "What did Witkoff say?",
+        "history": [{"role": "user", "content": "x" * 5000}],
+    }
+    assert_problem(httpx.post(f"{server}/v1/ask", json=big, headers=AUTH), 413)
+
+    def chunked() -> Iterator[bytes]:  # httpx sends a generator without Content-Length
+        yield b'{"question": "' + b"y" * 3000
+        yield b"z" * 3000 + b'"}'
+
+    response = httpx.post(f"{server}/v1/ask", content=chunked(), headers={
+        **AUTH, "content-type": "application/json"})  # fmt: skip
+    assert "content-length" not in response.request.headers
+    assert_problem(response, 413)
+
+
+def test_a_lying_chunked_client_cannot_slip_past_the_cap(server: str) -> None:
+    """Raw HTTP: a chunked body far over the cap gets 413 before it is all read."""
+    host, port = server.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        head = (f"POST /v1/documents HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {KEY}\r\n"
+                "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")  # fmt: skip
+        sock.sendall(head.encode())
+        chunk = b"a" * 2048
+        try:
+            for _ in range(64):  # 128 KiB offered against a 4 KiB cap
+                sock.sendall(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+        except OSError:
+            pass  # the server may close the connection once it has answered
+        reply = sock.recv(65536).decode("latin-1")
+    assert reply.startswith("HTTP/1.1 413")
+    assert "application/problem+json" in reply
+
+
+def test_question_over_the_length_cap_is_422(server: str) -> None:
+    problem = assert_problem(
+        httpx.post(f"{server}/v1/ask", json={"question": "q" * 2001}, headers=AUTH), 422
+    )
+    assert str(problem["detail"]).startswith("body.question")
+
+
+def test_rate_limit_is_429_with_retry_after_per_key(server: str) -> None:
+    statuses = []
+    for _ in range(40):
+        response = httpx.get(f"{server}/v1/models", headers=AUTH)
+        statuses.append(response.status_code)
+        if response.status_code == 429:
+            assert_problem(response, 429)
+            assert int(response.headers["retry-after"]) >= 1
+            break
+    assert statuses[-1] == 429 and statuses.count(200) >= 20
+    # Another key has its own allowance; health is never limited.
+    assert (
+        httpx.get(f"{server}/v1/models", headers={"Authorization": "Bearer sk-other"}).status_code
+        == 200
+    )
+    assert httpx.get(f"{server}/healthz").status_code == 200
+
+
+def test_several_workers_need_a_chroma_server(tmp_path_factory: pytest.TempPathFactory) -> None:
+    root = tmp_path_factory.mktemp("workers")
+    result = subprocess.run(
+        [str(BIN / "newsqa"), "serve", "--workers", "2"],
+        env=process_env(root / "store"), capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "NEWSQA_CHROMA_URL" in result.stderr
