@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from service.answer.models import Citation
 from service.config import Settings, load_settings
 from service.errors import ConfigError, InputError, NewsqaError
 from service.ingest.pipeline import ItemResult, Outcome
@@ -87,11 +88,7 @@ def ask(
     if as_json:
         typer.echo(result.model_dump_json(indent=2))
         return
-    typer.echo(result.answer)
-    for citation in result.citations:
-        title = citation.title or citation.doc_id
-        typer.echo(f"  [{citation.n}] {title} ({citation.doc_id} {citation.start}-{citation.end})")
-        typer.echo(f"      “{citation.quote}”")
+    _print_cited(result.answer, result.citations)
 
 
 @app.command()
@@ -123,8 +120,12 @@ def summarize(
     if as_json:
         typer.echo(result.model_dump_json(indent=2))
         return
-    typer.echo(result.summary)
-    for citation in result.citations:
+    _print_cited(result.summary, result.citations)
+
+
+def _print_cited(text: str, citations: list[Citation]) -> None:
+    typer.echo(text)
+    for citation in citations:
         title = citation.title or citation.doc_id
         typer.echo(f"  [{citation.n}] {title} ({citation.doc_id} {citation.start}-{citation.end})")
         typer.echo(f"      “{citation.quote}”")

@@ -61,6 +61,16 @@ def wait_for_http(url: str, process: subprocess.Popen[bytes], timeout: float = 6
     raise TimeoutError(f"{url} did not answer within {timeout}s")
 
 
+def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
+    """The response is an RFC 9457 problem with this status, and shows no stack trace."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    problem: dict[str, Any] = response.json()
+    assert problem["status"] == status and problem["title"] and problem["detail"]
+    assert "Traceback" not in response.text
+    return problem
+
+
 class CountingEmbedder:
     """The real embedder, counting the texts it embeds."""
 
@@ -100,6 +110,24 @@ def serving(
         finally:
             process.terminate()
             process.wait(timeout=30)
+
+
+@contextmanager
+def newsqa_server(root: Path, ingest: bool = True, **env: str) -> Iterator[str]:
+    """`newsqa serve` (a real uvicorn) on a free port over a store under `root`, with the
+    sample articles ingested first unless `ingest` is false; `env` adds settings."""
+    environment = process_env(root / "store", **env)
+    if ingest:
+        subprocess.run([str(BIN / "newsqa"), "ingest", str(ARTICLES)], env=environment,
+                       check=True, capture_output=True, cwd=root, timeout=300)  # fmt: skip
+    with serving(
+        lambda port: [str(BIN / "newsqa"), "serve", "--port", str(port)],
+        "/healthz",
+        root / "server.log",
+        env=environment,
+        cwd=root,
+    ) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

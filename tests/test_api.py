@@ -1,7 +1,6 @@
 """The HTTP service as clients see it: a real uvicorn process on a free port."""
 
 import json
-import subprocess
 from collections.abc import Iterator
 from typing import Any
 
@@ -9,22 +8,12 @@ import httpx
 import pytest
 
 from service.ingest.clean import clean_article
-from tests.conftest import ARTICLES, BIN, process_env, serving
+from tests.conftest import ARTICLES, newsqa_server
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    root = tmp_path_factory.mktemp("api")
-    env = process_env(root / "store")
-    subprocess.run([str(BIN / "newsqa"), "ingest", str(ARTICLES)], env=env, check=True,
-                   capture_output=True, cwd=root, timeout=300)  # fmt: skip
-    with serving(
-        lambda port: [str(BIN / "newsqa"), "serve", "--port", str(port)],
-        "/healthz",
-        root / "server.log",
-        env=env,
-        cwd=root,
-    ) as url:
+    with newsqa_server(tmp_path_factory.mktemp("api")) as url:
         yield url
 
 

@@ -1,23 +1,14 @@
 """When a part behind the API fails or is slow, clients get a problem+json 503/504, not a hang."""
 
 import socket
-import subprocess
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import ARTICLES, BIN, process_env, serving
-
-
-def assert_problem(response: httpx.Response, status: int) -> str:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    assert "Traceback" not in response.text
-    return str(response.json()["detail"])
+from tests.conftest import BIN, assert_problem, newsqa_server, serving
 
 
 @pytest.fixture
@@ -45,28 +36,12 @@ def silent_llm() -> Iterator[str]:
     listener.close()
 
 
-@contextmanager
-def serve(root: Path, ingest: bool = True, **env: str) -> Iterator[str]:
-    environment = process_env(root / "store", **env)
-    if ingest:
-        subprocess.run([str(BIN / "newsqa"), "ingest", str(ARTICLES)], env=environment,
-                       check=True, capture_output=True, cwd=root, timeout=300)  # fmt: skip
-    with serving(
-        lambda port: [str(BIN / "newsqa"), "serve", "--port", str(port)],
-        "/healthz",
-        root / "server.log",
-        env=environment,
-        cwd=root,
-    ) as url:
-        yield url
-
-
 def test_an_llm_that_never_answers_is_a_504(tmp_path: Path, silent_llm: str) -> None:
-    with serve(tmp_path, NEWSQA_LLM="openai", OPENAI_BASE_URL=silent_llm,
+    with newsqa_server(tmp_path, NEWSQA_LLM="openai", OPENAI_BASE_URL=silent_llm,
                NEWSQA_LLM_TIMEOUT_SECONDS="1", NEWSQA_LLM_MAX_RETRIES="0") as url:  # fmt: skip
         question = {"question": "What did Witkoff say about Putin?"}
-        detail = assert_problem(httpx.post(f"{url}/v1/ask", json=question, timeout=60), 504)
-        assert "LLM" in detail
+        problem = assert_problem(httpx.post(f"{url}/v1/ask", json=question, timeout=60), 504)
+        assert "LLM" in problem["detail"]
         # Once the stream has begun, the failure arrives as an `error` event.
         with httpx.stream("POST", f"{url}/v1/ask", json={**question, "stream": True},
                           timeout=60) as response:  # fmt: skip
@@ -76,11 +51,11 @@ def test_an_llm_that_never_answers_is_a_504(tmp_path: Path, silent_llm: str) -> 
 
 
 def test_request_timeout_gives_504(tmp_path: Path) -> None:
-    with serve(tmp_path, ingest=False, NEWSQA_REQUEST_TIMEOUT_SECONDS="0.001") as url:
+    with newsqa_server(tmp_path, ingest=False, NEWSQA_REQUEST_TIMEOUT_SECONDS="0.001") as url:
         detail = assert_problem(
             httpx.post(f"{url}/v1/ask", json={"question": "Who is Witkoff?"}, timeout=60), 504
         )
-        assert "0.001" in detail
+        assert "0.001" in detail["detail"]
         assert httpx.get(f"{url}/healthz").status_code == 200
 
 
@@ -93,12 +68,12 @@ def test_a_stopped_chroma_server_is_503_and_readyz_says_so(tmp_path: Path) -> No
     )
     chroma_url = chroma.__enter__()
     try:
-        with serve(tmp_path, NEWSQA_CHROMA_URL=chroma_url) as url:
+        with newsqa_server(tmp_path, NEWSQA_CHROMA_URL=chroma_url) as url:
             assert httpx.get(f"{url}/readyz").json()["documents"] == 5
             chroma.__exit__(None, None, None)  # stop Chroma; newsqa stays up
             assert httpx.get(f"{url}/healthz").status_code == 200
             assert_problem(httpx.get(f"{url}/readyz"), 503)
             detail = assert_problem(httpx.get(f"{url}/v1/documents/000_24ebec4603e8d0ce"), 503)
-            assert "Chroma" in detail
+            assert "Chroma" in detail["detail"]
     finally:
         chroma.__exit__(None, None, None)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.conftest import BIN, process_env, serving
+from tests.conftest import BIN, assert_problem, newsqa_server, process_env
 
 KEY = "sk-limits-test"
 AUTH = {"Authorization": f"Bearer {KEY}"}
@@ -15,30 +15,14 @@ AUTH = {"Authorization": f"Bearer {KEY}"}
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    root = tmp_path_factory.mktemp("limits")
-    env = process_env(
-        root / "store",
+    with newsqa_server(
+        tmp_path_factory.mktemp("limits"),
+        ingest=False,
         NEWSQA_API_KEYS=f"sk-other,{KEY}",
         NEWSQA_MAX_BODY_BYTES="4096",
         NEWSQA_RATE_LIMIT_PER_MINUTE="30",
-    )
-    with serving(
-        lambda port: [str(BIN / "newsqa"), "serve", "--port", str(port)],
-        "/healthz",
-        root / "server.log",
-        env=env,
-        cwd=root,
     ) as url:
         yield url
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict[str, object]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    problem: dict[str, object] = response.json()
-    assert problem["status"] == status and problem["title"] and problem["detail"]
-    assert "Traceback" not in response.text
-    return problem
 
 
 def test_keys_guard_every_v1_route_but_not_health(server: str) -> None:

@@ -1,27 +1,18 @@
 """The OpenAI-compatible surface, driven by the official `openai` client, unchanged."""
 
-import subprocess
 from collections.abc import Iterator
 
 import httpx
 import openai
 import pytest
 
-from tests.conftest import ARTICLES, BIN, process_env, serving
+from tests.conftest import newsqa_server
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    root = tmp_path_factory.mktemp("openai-api")
-    env = process_env(root / "store", NEWSQA_API_KEYS="sk-first,sk-second")
-    subprocess.run([str(BIN / "newsqa"), "ingest", str(ARTICLES)], env=env, check=True,
-                   capture_output=True, cwd=root, timeout=300)  # fmt: skip
-    with serving(
-        lambda port: [str(BIN / "newsqa"), "serve", "--port", str(port)],
-        "/healthz",
-        root / "server.log",
-        env=env,
-        cwd=root,
+    with newsqa_server(
+        tmp_path_factory.mktemp("openai-api"), NEWSQA_API_KEYS="sk-first,sk-second"
     ) as url:
         yield url
 

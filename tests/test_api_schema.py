@@ -6,24 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ARTICLES, BIN, ROOT, process_env, serving
+from tests.conftest import BIN, ROOT, newsqa_server
 
 KEY = "sk-schemathesis"
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    root = tmp_path_factory.mktemp("schema")
-    # Keys on, so the checks also probe requests without them; no rate limit to trip over.
-    env = process_env(root / "store", NEWSQA_API_KEYS=KEY, NEWSQA_RATE_LIMIT_PER_MINUTE="0")
-    subprocess.run([str(BIN / "newsqa"), "ingest", str(ARTICLES)], env=env, check=True,
-                   capture_output=True, cwd=root, timeout=300)  # fmt: skip
-    with serving(
-        lambda port: [str(BIN / "newsqa"), "serve", "--port", str(port)],
-        "/healthz",
-        root / "server.log",
-        env=env,
-        cwd=root,
+    with newsqa_server(
+        tmp_path_factory.mktemp("schema"), NEWSQA_API_KEYS=KEY, NEWSQA_RATE_LIMIT_PER_MINUTE="0"
     ) as url:
         yield url
 
