@@ -2,12 +2,15 @@
 
 import socket
 import subprocess
+import time
+import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import BIN, assert_problem, newsqa_server, process_env
+from tests.conftest import BIN, assert_problem, newsqa_server, process_env, serving
 
 KEY = "sk-limits-test"
 AUTH = {"Authorization": f"Bearer {KEY}"}
@@ -108,3 +111,34 @@ def test_several_workers_need_a_chroma_server(tmp_path_factory: pytest.TempPathF
     )  # fmt: skip
     assert result.returncode == 2
     assert "NEWSQA_CHROMA_URL" in result.stderr
+
+
+def test_several_workers_share_a_chroma_server(tmp_path: Path, chroma_server: str) -> None:
+    """Two uvicorn workers over one Chroma server: a document posted through one worker is
+    listed and answered from by both (each worker follows the store within 2 s)."""
+    prefix = f"w{uuid.uuid4().hex[:12]}"
+    env = process_env(tmp_path / "store", NEWSQA_CHROMA_URL=chroma_server,
+                      NEWSQA_COLLECTION_PREFIX=prefix)  # fmt: skip
+    with serving(
+        lambda port: [str(BIN / "newsqa"), "serve", "--port", str(port), "--workers", "2"],
+        "/healthz",
+        tmp_path / "server.log",
+        env=env,
+        cwd=tmp_path,
+    ) as url:
+        article = {"id": "lantern-count", "text": "The Brno festival floated 3,100 lanterns."}
+        assert httpx.post(f"{url}/v1/documents", json=article, timeout=60).status_code == 201
+        question = {"question": "How many lanterns did the Brno festival float?"}
+        answers = []
+        deadline = time.monotonic() + 30
+        while len(answers) < 6 and time.monotonic() < deadline:
+            # New connections, so the kernel spreads them over both workers.
+            answer = httpx.post(f"{url}/v1/ask", json=question, timeout=60).json()
+            if not answer["abstained"]:
+                answers.append(answer)
+            else:
+                time.sleep(0.5)
+        assert len(answers) == 6 and all("3,100" in a["answer"] for a in answers)
+        listed = {httpx.get(f"{url}/v1/documents").json()["total"] for _ in range(6)}
+        assert listed == {1}
+    assert "Started parent process" in (tmp_path / "server.log").read_text()
