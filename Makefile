@@ -3,12 +3,14 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+CHROMIUM := /usr/bin/chromium
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
 .PHONY: install run test lint typecheck pytest clean
 
-install: $(STAMP)
+install: $(STAMP) $(CHROMIUM)
 
 # Re-runs only when the dependency list changes, so a second `make install` is instant.
 $(STAMP): pyproject.toml
@@ -18,6 +20,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet torch==2.13.0
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# Debian's Chromium for the browser tests: Playwright drives it, nothing is downloaded.
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
+		chromium fonts-dejavu-core
 
 run: install
 	$(BIN)/newsqa ingest data/articles

@@ -5,11 +5,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
 from starlette.types import Scope
 
+from service.api.headers import SecurityHeaders
 from service.api.limits import BodySizeLimit
 from service.api.problems import install_problem_handlers
-from service.api.routes import ask, chat, documents, health, models, summarize
+from service.api.routes import ask, chat, documents, health, models, summarize, ui
 from service.api.security import RateLimiter, guard
 from service.config import Settings, load_settings
 from service.services import Services, build_services
@@ -46,7 +48,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=_max_body_bytes)
+    app.add_middleware(SecurityHeaders, policy=ui.CONTENT_SECURITY_POLICY)
     app.include_router(health.router)
+    app.include_router(ui.router)
+    app.mount("/static", StaticFiles(directory=ui.UI_DIR), name="static")
     for router in (ask.router, summarize.router, documents.router, chat.router, models.router):
         app.include_router(router, dependencies=[Depends(guard)])
     return app

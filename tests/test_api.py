@@ -19,7 +19,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def test_health_and_readiness(server: str) -> None:
     assert httpx.get(f"{server}/healthz").json() == {"status": "ok"}
-    assert httpx.get(f"{server}/readyz").json() == {"status": "ready", "documents": 5}
+    ready = {"status": "ready", "documents": 5, "generator": "extractive"}
+    assert httpx.get(f"{server}/readyz").json() == ready
 
 
 def test_ask_answers_with_citations_into_the_stored_text(server: str) -> None:

@@ -1,6 +1,6 @@
 from fastapi import APIRouter
 
-from service.api.deps import StoreDep
+from service.api.deps import ServicesDep
 from service.api.problems import problem
 
 router = APIRouter(tags=["health"])
@@ -14,10 +14,13 @@ def healthz() -> dict[str, str]:
 @router.get(
     "/readyz", summary="The store is reachable", responses={503: {"description": "Store down"}}
 )
-def readyz(store: StoreDep) -> object:
+def readyz(services: ServicesDep) -> object:
     try:
-        store.heartbeat()
-        documents = store.count_documents()
+        services.store.heartbeat()
+        documents = services.store.count_documents()
     except Exception as exc:  # any store failure means not ready
         return problem(503, f"store unreachable: {exc}", "Store unavailable")
-    return {"status": "ready", "documents": documents}
+    settings = services.settings
+    # Which generator answers: the chat UI shows it.
+    generator = settings.llm_model if settings.llm == "openai" else "extractive"
+    return {"status": "ready", "documents": documents, "generator": generator}
