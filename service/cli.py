@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from eval.cli import eval_command
 from service.answer.models import Citation
 from service.config import Settings, load_settings
 from service.errors import ConfigError, InputError, NewsqaError
@@ -160,6 +161,13 @@ def serve(
         uvicorn.run(create_app(services=services), host=host, port=port, log_level="info")
     finally:
         services.close()
+
+
+app.command(
+    "eval",
+    help="Evaluate answers against gold sets (JSONL) and gate the result: exit 0 pass, "
+    "1 below a floor or a regression against --baseline, 2 harness error.",
+)(eval_command)
 
 
 def main() -> None:

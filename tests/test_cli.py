@@ -3,10 +3,12 @@
 import json
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from eval import BASELINE, EVAL_DIR
 from service.config import load_settings
 from service.ingest.clean import clean_article
 from service.services import build_services
@@ -128,3 +130,50 @@ def test_summarize_an_article_and_a_topic(tmp_path: Path, minilm: LocalMiniLM) -
         assert usage.returncode == 2 and "exactly one of --doc ID or --topic TEXT" in usage.stderr
     too_short = newsqa("summarize", "--doc", doc_id, "--max-words", "19", data_dir=store)
     assert too_short.returncode == 2 and "--max-words" in too_short.stderr
+
+
+GATED = [EVAL_DIR / "gold" / "dev.jsonl", EVAL_DIR / "gold" / "holdout.jsonl"]
+
+
+def newsqa_eval(
+    tmp_path: Path, *args: str, entry: str = "newsqa"
+) -> subprocess.CompletedProcess[str]:
+    command = [str(BIN / "newsqa"), "eval"] if entry == "newsqa" else [sys.executable, "-m", "eval"]
+    return subprocess.run([*command, *args], capture_output=True, text=True, timeout=300,
+                          env=process_env(tmp_path / "user-store"), cwd=tmp_path)  # fmt: skip
+
+
+def test_cli_gates_the_committed_gold_sets_on_the_committed_baseline(tmp_path: Path) -> None:
+    gold = [arg for path in GATED for arg in ("--gold", str(path))]
+    result = newsqa_eval(tmp_path, *gold, "--baseline", str(BASELINE), "--out", "out")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "PASS" in result.stdout and "answered 84/84 items" in result.stderr
+    out = tmp_path / "out"
+    assert json.loads((out / "summary.json").read_text())["n_items"] == 84
+    assert len((out / "items.jsonl").read_text().splitlines()) == 84
+    assert "no regression against the baseline" in (out / "report.md").read_text()
+    assert (out / "report.html").read_text().startswith("<!doctype html>")
+    assert not (tmp_path / "user-store").exists()  # a temporary store, not the user's
+
+
+BAD_GOLD = "bad.jsonl:2: not a gold item: question: Field required"
+
+
+@pytest.mark.parametrize(
+    "entry,args,message",
+    [
+        ("newsqa", ["--gold", "bad.jsonl"], BAD_GOLD),
+        ("python", ["--gold", "bad.jsonl"], BAD_GOLD),
+        ("newsqa", ["--gold", str(GATED[0]), "--baseline", "none.json"],
+         "cannot read baseline none.json: No such file or directory"),
+    ],
+)  # fmt: skip
+def test_cli_harness_errors_exit_2_with_one_line(
+    tmp_path: Path, entry: str, args: list[str], message: str
+) -> None:
+    first = GATED[0].read_text().splitlines()[0]
+    (tmp_path / "bad.jsonl").write_text(first + '\n{"id": "x", "answer": "y"}\n', encoding="utf-8")
+    result = newsqa_eval(tmp_path, *args, entry=entry)
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"newsqa eval: error: {message}"
+    assert not (tmp_path / "eval-output").exists()

@@ -1,4 +1,6 @@
-"""The committed gold sets through the real answer path must clear the committed thresholds."""
+"""The committed gold sets through the real answer path must clear the committed thresholds.
+The floors hold for dev + holdout; eval/gold/fresh.jsonl (written after tuning, never tuned on)
+is gated only against its own baseline, in tests/test_eval_harness.py."""
 
 from pathlib import Path
 
@@ -12,10 +14,11 @@ from tests.conftest import ARTICLES
 from vectorstore.embeddings import LocalMiniLM
 
 GOLD = Path(__file__).resolve().parent.parent / "eval" / "gold"
+GATED = [GOLD / "dev.jsonl", GOLD / "holdout.jsonl"]
 
 
 def gate(services: Services) -> list[str]:
-    items = [item for path in sorted(GOLD.glob("*.jsonl")) for item in load_gold(path)]
+    items = [item for path in GATED for item in load_gold(path)]
     assert len(items) >= 60 and sum(not i.answerable for i in items) >= 10
 
     def text(doc_id: str) -> str:
