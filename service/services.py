@@ -48,8 +48,8 @@ def build_services(
     chunker = TokenChunker(settings.chunk_tokens, settings.chunk_overlap)
     retriever = HybridRetriever(store, embedder)
     store.on_change(retriever.invalidate)
-    generator = make_generator(settings, retriever)
-    summarizer = SummaryService(retriever, make_summarizer(settings, retriever))
+    generator, summary_maker = make_generators(settings, retriever)
+    summarizer = SummaryService(retriever, summary_maker)
     store.on_change(summarizer.invalidate)
     return Services(
         settings=settings,
@@ -63,28 +63,19 @@ def build_services(
     )
 
 
-def make_generator(settings: Settings, retriever: HybridRetriever) -> Generator:
-    """The answer generator named by NEWSQA_LLM."""
+def make_generators(settings: Settings, retriever: HybridRetriever) -> tuple[Generator, Summarizer]:
+    """The answer generator and the summarizer named by NEWSQA_LLM; with an LLM, both share one
+    chat client."""
     if settings.llm == "openai":
         from service.answer.llm import LLMGenerator, make_chat_model
-
-        return LLMGenerator(
-            make_chat_model(settings),
-            retriever,
-            context_tokens=settings.llm_context_tokens,
-        )
-    return ExtractiveGenerator()
-
-
-def make_summarizer(settings: Settings, retriever: HybridRetriever) -> Summarizer:
-    """The summarizer named by NEWSQA_LLM: extractive, or LLM map-reduce with its fallback."""
-    if settings.llm == "openai":
-        from service.answer.llm import make_chat_model
         from service.summary.llm import LLMSummarizer
 
-        return LLMSummarizer(
-            make_chat_model(settings), retriever, context_tokens=settings.llm_context_tokens
+        chat_model = make_chat_model(settings)
+        context = settings.llm_context_tokens
+        return (
+            LLMGenerator(chat_model, retriever, context_tokens=context),
+            LLMSummarizer(chat_model, retriever, context_tokens=context),
         )
     from service.summary.extractive import ExtractiveSummarizer
 
-    return ExtractiveSummarizer()
+    return ExtractiveGenerator(), ExtractiveSummarizer()

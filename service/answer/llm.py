@@ -50,6 +50,33 @@ def fence(text: str) -> str:
     return re.sub(r"<\s*/?\s*(passage|system|context|instructions?)", r"‹\1", text, flags=re.I)
 
 
+def render_passages(texts: list[str]) -> str:
+    """Numbered, fenced passages as the prompts show them; claims cite them by number."""
+    return "\n".join(
+        f'<passage id="{n}">{fence(text)}</passage>' for n, text in enumerate(texts, start=1)
+    )
+
+
+PASSAGE_TAG_TOKENS = 12  # what the <passage id="n"> tags add to a passage's tokens
+
+
+def pack_by_tokens(texts: list[str], budget: int, max_groups: int) -> list[list[int]]:
+    """Indices of `texts`, in order, packed into at most `max_groups` groups of at most `budget`
+    tiktoken tokens each (a text over budget alone still makes a group of one)."""
+    groups: list[list[int]] = []
+    used = 0
+    for index, text in enumerate(texts):
+        tokens = count_tokens(text) + PASSAGE_TAG_TOKENS
+        if not groups or used + tokens > budget:
+            if len(groups) == max_groups:
+                break
+            groups.append([])
+            used = 0
+        groups[-1].append(index)
+        used += tokens
+    return groups
+
+
 class LLMGenerator:
     name = "llm"
 
@@ -77,15 +104,8 @@ class LLMGenerator:
         ]
 
     def budgeted(self, passages: list[Passage]) -> list[Passage]:
-        kept: list[Passage] = []
-        used = 0
-        for passage in passages:
-            tokens = count_tokens(passage.chunk.text) + 12
-            if kept and used + tokens > self.context_tokens:
-                break
-            kept.append(passage)
-            used += tokens
-        return kept
+        first = pack_by_tokens([p.chunk.text for p in passages], self.context_tokens, 1)
+        return [passages[i] for i in first[0]] if first else []
 
     def generate(
         self, question: Question, evidence: Evidence, passages: list[Passage]
@@ -96,10 +116,7 @@ class LLMGenerator:
         if selection.missing_entities:
             return self.fallback.written(selection, mode=self.name)
         shown = self.budgeted(passages)
-        context = "\n".join(
-            f'<passage id="{n}">{fence(p.chunk.text)}</passage>'
-            for n, p in enumerate(shown, start=1)
-        )
+        context = render_passages([p.chunk.text for p in shown])
         try:
             raw = self.chain.invoke({"passages": context, "question": question.text})
         except Exception as exc:  # the client's timeout, connection and API errors alike
@@ -159,14 +176,21 @@ def supports(quote: str, claim: str) -> bool:
     return len(claim_terms & set(terms(quote))) / len(claim_terms) >= 0.6
 
 
-def parse_claims(raw: str, limit: int = MAX_CLAIMS) -> list[dict[str, Any]]:
-    """The claims of the first JSON object in the reply that has any; [] when none parses."""
+def first_json_with(raw: str, key: str, kind: type) -> Any:
+    """`value[key]` of the first JSON object in a model's reply whose `key` holds a `kind`;
+    None when none parses (small models wrap JSON in prose or fences)."""
     decoder = json.JSONDecoder()
     for match in re.finditer(r"\{", raw):
         try:
             value, _ = decoder.raw_decode(raw[match.start() :])
         except json.JSONDecodeError:
             continue
-        if isinstance(value, dict) and isinstance(value.get("claims"), list):
-            return [c for c in value["claims"][:limit] if isinstance(c, dict)]
-    return []
+        if isinstance(value, dict) and isinstance(value.get(key), kind):
+            return value[key]
+    return None
+
+
+def parse_claims(raw: str, limit: int = MAX_CLAIMS) -> list[dict[str, Any]]:
+    """The claims of the first JSON object in the reply that has any; [] when none parses."""
+    claims = first_json_with(raw, "claims", list) or []
+    return [c for c in claims[:limit] if isinstance(c, dict)]

@@ -7,7 +7,6 @@ Reduce: one more call that may only choose and order the verified claims by numb
 add text. Nothing verified, or no usable order → the extractive summary with mode
 "extractive_fallback". A client error → LLMUnavailable."""
 
-import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -18,10 +17,16 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from service.answer.evidence import Evidence
-from service.answer.llm import fence, parse_claims, verify_claim
+from service.answer.llm import (
+    fence,
+    first_json_with,
+    pack_by_tokens,
+    parse_claims,
+    render_passages,
+    verify_claim,
+)
 from service.answer.prompts import load_prompt
 from service.errors import LLMUnavailable
-from service.ingest.chunk import count_tokens
 from service.retrieval.hybrid import HybridRetriever, Passage
 from service.summary.compose import (
     Drafted,
@@ -83,18 +88,8 @@ class LLMSummarizer:
 
     def groups(self, chunks: list[StoredChunk]) -> list[list[StoredChunk]]:
         """Chunks packed in order into groups of at most `context_tokens` tokens each."""
-        packed: list[list[StoredChunk]] = []
-        used = 0
-        for chunk in chunks:
-            tokens = count_tokens(chunk.text) + 12  # the passage tags
-            if not packed or used + tokens > self.context_tokens:
-                if len(packed) == MAX_MAP_CALLS:
-                    break
-                packed.append([])
-                used = 0
-            packed[-1].append(chunk)
-            used += tokens
-        return packed
+        packed = pack_by_tokens([c.text for c in chunks], self.context_tokens, MAX_MAP_CALLS)
+        return [[chunks[i] for i in group] for group in packed]
 
     def _call(
         self, chain: Runnable[dict[str, Any], str], inputs: list[dict[str, Any]]
@@ -108,13 +103,7 @@ class LLMSummarizer:
         """Verified claims of every group, in order, one per cited span; and how many the
         model made."""
         inputs = [
-            {
-                "passages": "\n".join(
-                    f'<passage id="{n}">{fence(chunk.text)}</passage>'
-                    for n, chunk in enumerate(group, start=1)
-                ),
-                "task": task,
-            }
+            {"passages": render_passages([chunk.text for chunk in group]), "task": task}
             for group in groups
         ]
         replies = self._call(self.map_chain, inputs) if inputs else []
@@ -211,13 +200,5 @@ def _noted(fallback: Drafted, points: list[Point], made: int) -> Drafted:
 def parse_order(raw: str, count: int) -> list[int]:
     """The point numbers of the first JSON object in the reply with an "order" list: those in
     range, each once; [] when none parses."""
-    decoder = json.JSONDecoder()
-    for match in re.finditer(r"\{", raw):
-        try:
-            value, _ = decoder.raw_decode(raw[match.start() :])
-        except json.JSONDecodeError:
-            continue
-        if isinstance(value, dict) and isinstance(value.get("order"), list):
-            numbers = [n for n in value["order"] if type(n) is int and 1 <= n <= count]
-            return list(dict.fromkeys(numbers))
-    return []
+    order = first_json_with(raw, "order", list) or []
+    return list(dict.fromkeys(n for n in order if type(n) is int and 1 <= n <= count))
