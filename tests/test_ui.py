@@ -61,12 +61,24 @@ def test_ask_streams_a_cited_answer_and_a_marker_opens_the_marked_quote(
     page: Page, server: str
 ) -> None:
     expected = httpx.post(f"{server}/v1/ask", json={"question": QUESTION}, timeout=60).json()
+    # Count how often the streaming text grows: one update per `delta` event, not one lump.
+    page.evaluate(
+        """() => {
+            window.streamUpdates = 0;
+            new MutationObserver((records) => {
+                for (const record of records) {
+                    if (record.target.classList?.contains("streaming")) window.streamUpdates++;
+                }
+            }).observe(document.getElementById("messages"), {childList: true, subtree: true});
+        }"""
+    )
     ask(page, QUESTION)
     answer = page.get_by_test_id("answer").last
     expect(answer).to_have_attribute("data-state", "done", timeout=60_000)
     markers = answer.get_by_test_id("citation")
     expect(markers).to_have_count(len(expected["citations"]))
     assert answer.locator("p.text").inner_text() == expected["answer"]
+    assert page.evaluate("window.streamUpdates") >= len(expected["answer"].split()) // 2
     expect(answer.locator(".sources li")).to_have_count(len(expected["citations"]))
 
     second = expected["citations"][-1]
