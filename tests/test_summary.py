@@ -319,7 +319,7 @@ def test_llm_summary_keeps_only_verified_claims_in_the_order_the_reduce_chose(
     assert summary.citations[0].quote.startswith("Meanwhile, the Biden administration")
     assert summary.citations[1].start == 0
     # The reduce prompt listed the two verified points only, and cannot add text of its own.
-    reduce_prompt = str(fake_model.prompts[-1][1].content)
+    reduce_prompt = str(fake_model.prompts[-1][-1].content)
     assert "[1]" in reduce_prompt and "[2]" in reduce_prompt and "[3]" not in reduce_prompt
     assert "Paris" not in reduce_prompt
 
@@ -346,8 +346,7 @@ def test_llm_topic_summary_is_grouped_by_source_with_the_disagreement(
     fallback = service.summarize_topic(TROOPS_TOPIC, 150)
     assert fallback.mode == "extractive_fallback" and len(fake_model.prompts) == 1
     assert fallback.disagreements and len(fallback.sources) >= 3
-    prompt = str(fake_model.prompts[0][1].content)
-    prompt = prompt[prompt.index("\nPassages:\n") :]
+    prompt = str(fake_model.prompts[0][-1].content)  # the real turn, after the examples
 
     def passage(needle: str) -> int:
         before = prompt[: prompt.index(needle)]

@@ -46,6 +46,8 @@ _INSTRUCTION = re.compile(
     r"ignore (?:all |any )?(?:the )?(?:previous|prior|above|earlier) (?:instructions|prompts?)|"
     r"disregard (?:all |any )?(?:the )?(?:previous|prior|above) |"
     r"\b(?:system|assistant|developer)\s*(?:prompt|message|notice|override)\s*:|"
+    r"(?:^|\n)\s*(?:system|assistant|developer)\s*:|"
+    r"\bthe (?:assistant|ai|model|chatbot|bot)\s+(?:must|should|shall|will)\b|"
     r"you are now\b|new instructions?\s*:|</?(?:context|passage|system|instructions?)>|"
     r"\b(?:reply|respond|answer|output)\s+(?:only\s+)?with\b|!\[[^\]]*\]\(https?:",
     re.IGNORECASE,

@@ -26,6 +26,7 @@ class Selection:
     sentences: list[Sentence]
     reason: str  # why it answered or declined, for logs and eval reports
     missing_entities: tuple[str, ...] = ()  # named in the question, absent from every passage
+    relevant: tuple[Sentence, ...] = ()  # every sentence that passed the relevance bar
 
     @property
     def abstained(self) -> bool:
@@ -140,7 +141,9 @@ class ExtractiveSelector:
             words += size
         ordered = _in_reading_order(chosen)
         return Selection(
-            ordered, f"answered from {len(ordered)} sentence(s), best {eligible[0].score:.2f}"
+            ordered,
+            f"answered from {len(ordered)} sentence(s), best {eligible[0].score:.2f}",
+            relevant=tuple(s.sentence for s in eligible),
         )
 
 

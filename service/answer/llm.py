@@ -7,18 +7,19 @@ import json
 import re
 from dataclasses import replace
 from typing import Any
+from urllib.parse import urlsplit
 
 from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.runnables import Runnable, RunnableLambda
 from pydantic import SecretStr
 
-from service.answer.evidence import Evidence, cached_sentence_spans, is_instruction
-from service.answer.prompts import load_prompt
+from service.answer.evidence import Evidence, Sentence, cached_sentence_spans, is_instruction
+from service.answer.prompts import Example, PromptTemplate, load_examples, load_prompt
 from service.answer.question import Question
 from service.answer.service import CitedSpan, ExtractiveGenerator, Generated
-from service.answer.verify import locate_quote
+from service.answer.verify import locate_quote, normalised_with_map, strip_quote
 from service.config import Settings
 from service.errors import LLMUnavailable
 from service.ingest.chunk import count_tokens
@@ -27,13 +28,19 @@ from service.retrieval.terms import terms
 from vectorstore.store import StoredChunk
 
 MAX_CLAIMS = 3
-_NUMBER = re.compile(r"\d[\d,.]*")
+# A reply is one JSON object; a model that runs on into made-up passages or questions is cut off.
+STOP_SEQUENCES = ["<passage", "\nPassages:", "\nQuestion:"]
+_NUMBER = re.compile(r"\d+(?:[,.]\d+)*")  # "800,000." at a sentence end is 800,000
 
 
 def make_chat_model(settings: Settings) -> BaseChatModel:
     from langchain_openai import ChatOpenAI
 
     key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "not-needed"
+    # ChatOpenAI sends only `max_completion_tokens`; llama-cpp-python's server ignores it and
+    # generates until its context is full. Other OpenAI-compatible servers get `max_tokens` too.
+    host = urlsplit(settings.openai_base_url or "https://api.openai.com/v1").hostname
+    extra_body = None if host == "api.openai.com" else {"max_tokens": settings.llm_max_tokens}
     return ChatOpenAI(
         model=settings.llm_model,
         base_url=settings.openai_base_url,
@@ -42,6 +49,7 @@ def make_chat_model(settings: Settings) -> BaseChatModel:
         max_completion_tokens=settings.llm_max_tokens,
         timeout=settings.llm_timeout_seconds,
         max_retries=settings.llm_max_retries,
+        extra_body=extra_body,
     )
 
 
@@ -55,6 +63,27 @@ def render_passages(texts: list[str]) -> str:
     return "\n".join(
         f'<passage id="{n}">{fence(text)}</passage>' for n, text in enumerate(texts, start=1)
     )
+
+
+def few_shot_messages(
+    system: str,
+    user: PromptTemplate,
+    examples: list[Example],
+    passages: list[str],
+    **variables: str,
+) -> list[BaseMessage]:
+    """System text, then each worked example as a user turn and its reply, then the real turn.
+    Examples go through the same renderer and fence as real passages."""
+    messages: list[BaseMessage] = [SystemMessage(system)]
+    for example in examples:
+        messages.append(
+            HumanMessage(
+                user.render(passages=render_passages(example.passages), **example.variables)
+            )
+        )
+        messages.append(AIMessage(json.dumps(example.reply, ensure_ascii=False)))
+    messages.append(HumanMessage(user.render(passages=render_passages(passages), **variables)))
+    return messages
 
 
 PASSAGE_TAG_TOKENS = 12  # what the <passage id="n"> tags add to a passage's tokens
@@ -89,19 +118,19 @@ class LLMGenerator:
         self.retriever = retriever
         self.context_tokens = context_tokens
         self.fallback = ExtractiveGenerator()
-        self.system = load_prompt("answer_system")
+        self.system = load_prompt("answer_system").render(max_claims=MAX_CLAIMS)
         self.user = load_prompt("answer_user")
+        self.examples = load_examples("answer_examples")
         self.chain: Runnable[dict[str, Any], str] = (
-            RunnableLambda(self._messages) | chat_model | StrOutputParser()
+            RunnableLambda(self._messages)
+            | chat_model.bind(stop=STOP_SEQUENCES)
+            | StrOutputParser()
         )
 
     def _messages(self, values: dict[str, Any]) -> list[BaseMessage]:
-        return [
-            SystemMessage(self.system.render(max_claims=MAX_CLAIMS)),
-            HumanMessage(
-                self.user.render(passages=values["passages"], question=values["question"])
-            ),
-        ]
+        return few_shot_messages(
+            self.system, self.user, self.examples, values["passages"], question=values["question"]
+        )
 
     def budgeted(self, passages: list[Passage]) -> list[Passage]:
         first = pack_by_tokens([p.chunk.text for p in passages], self.context_tokens, 1)
@@ -110,19 +139,25 @@ class LLMGenerator:
     def generate(
         self, question: Question, evidence: Evidence, passages: list[Passage]
     ) -> Generated:
-        # The extractive selection is both the gate (a question about entities no passage
-        # names is declined without a model call) and the fallback answer.
+        # The extractive selection is both the gate and the fallback answer. The gate is the
+        # eval-calibrated decline: a question it declines is declined without a model call,
+        # so no model, however inventive, turns an unanswerable question into an answer.
         selection = self.fallback.selector.select(question, evidence)
-        if selection.missing_entities:
+        if selection.abstained:
             return self.fallback.written(selection, mode=self.name)
         shown = self.budgeted(passages)
-        context = render_passages([p.chunk.text for p in shown])
         try:
-            raw = self.chain.invoke({"passages": context, "question": question.text})
+            raw = self.chain.invoke(
+                {"passages": [p.chunk.text for p in shown], "question": question.text}
+            )
         except Exception as exc:  # the client's timeout, connection and API errors alike
             raise LLMUnavailable(f"the LLM did not answer: {type(exc).__name__}: {exc}") from exc
         claims = parse_claims(raw)
-        verified = [c for c in (self._verify(claim, shown) for claim in claims) if c is not None]
+        verified = [
+            (text, span)
+            for text, span in (c for c in (self._verify(claim, shown) for claim in claims) if c)
+            if any(_overlaps(span, sentence) for sentence in selection.relevant)
+        ]
         if not verified:
             fallback = self.fallback.written(selection, mode="extractive_fallback")
             note = "no claim of the model verified" if claims else "the model gave no usable claims"
@@ -140,16 +175,24 @@ def verify_claim(
     claim: dict[str, Any], shown: list[StoredChunk], retriever: HybridRetriever
 ) -> tuple[str, CitedSpan] | None:
     """A model's claim about the numbered chunks it was shown, kept only when its quote is in
-    the named chunk's document and carries the claim: (claim text, the whole sentences cited)."""
-    text, quote, number = claim.get("text"), claim.get("quote"), claim.get("passage")
-    if not isinstance(text, str) or not isinstance(quote, str) or not text.strip():
+    a shown chunk's document and carries the claim: (claim text, the whole sentences cited).
+    The chunk it names is searched first; small models often name the wrong one. A claim
+    without text claims what its quote says."""
+    quote, number = claim.get("quote"), claim.get("passage")
+    text = claim.get("text")
+    if not isinstance(quote, str):
         return None
-    if not isinstance(number, int) or not 1 <= number <= len(shown):
-        return None
-    chunk = shown[number - 1]
-    source = retriever.document_text(chunk.doc_id)
-    found = locate_quote(quote, source, within=(chunk.start, chunk.end))
-    if found is None:
+    if not isinstance(text, str) or not text.strip():
+        text = quote
+    named = number - 1 if isinstance(number, int) and 1 <= number <= len(shown) else None
+    order = ([named] if named is not None else []) + [i for i in range(len(shown)) if i != named]
+    for index in order:
+        chunk = shown[index]
+        source = retriever.document_text(chunk.doc_id)
+        found = locate_quote(quote, source, within=(chunk.start, chunk.end))
+        if found is not None:
+            break
+    else:
         return None
     # Cite whole sentences, as the extractive answerer does: the reader sees the context.
     span = widen_to_sentences(source, *found)
@@ -157,13 +200,37 @@ def verify_claim(
     claim_text = " ".join(text.split())
     if is_instruction(cited) or is_instruction(claim_text) or not supports(cited, claim_text):
         return None
+    if not quotes_verbatim(claim_text, cited):
+        return None
     document = retriever.document(chunk.doc_id)
     return claim_text, CitedSpan(chunk.doc_id, document.title if document else None, *span, cited)
+
+
+def _overlaps(span: CitedSpan, sentence: Sentence) -> bool:
+    """A verified claim answers the question only where it cites a sentence the calibrated
+    relevance bar let through: a true quote about something else is not an answer."""
+    return (
+        span.doc_id == sentence.doc_id and span.start < sentence.end and sentence.start < span.end
+    )
 
 
 def widen_to_sentences(text: str, start: int, end: int) -> tuple[int, int]:
     spans = [(s, e) for s, e in cached_sentence_spans(text) if s < end and e > start]
     return (spans[0][0], spans[-1][1]) if spans else (start, end)
+
+
+_QUOTED = re.compile(r'"([^"]+)"|“([^”]+)”')
+
+
+def quotes_verbatim(claim: str, cited: str) -> bool:
+    """What a claim puts in double quotation marks stands in the cited text: a reader takes
+    quotation marks to mean the source's own words."""
+    source = normalised_with_map(cited)[0]
+    for match in _QUOTED.finditer(claim):
+        quoted = normalised_with_map(strip_quote(match.group(1) or match.group(2)))[0]
+        if quoted and quoted not in source:
+            return False
+    return True
 
 
 def supports(quote: str, claim: str) -> bool:

@@ -36,7 +36,7 @@ def normalised_with_map(text: str) -> tuple[str, list[int]]:
     return "".join(chars), offsets
 
 
-def _strip_quote(quote: str) -> str:
+def strip_quote(quote: str) -> str:
     return quote.strip().strip("\"'“”‘’").strip().rstrip(".,;:").strip()
 
 
@@ -45,7 +45,7 @@ def locate_quote(
 ) -> tuple[int, int] | None:
     """(start, end) in `text` where `quote` stands, exactly after normalisation or fuzzily above
     a strict threshold; searched in `within` first, then in the whole text."""
-    wanted, _ = normalised_with_map(_strip_quote(quote))
+    wanted, _ = normalised_with_map(strip_quote(quote))
     if len(wanted) < 12 or len(wanted.split()) < 3:
         return None  # too short to show that the source says anything
     regions = [within, None] if within else [None]

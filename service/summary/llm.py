@@ -18,14 +18,15 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from service.answer.evidence import Evidence
 from service.answer.llm import (
+    STOP_SEQUENCES,
     fence,
+    few_shot_messages,
     first_json_with,
     pack_by_tokens,
     parse_claims,
-    render_passages,
     verify_claim,
 )
-from service.answer.prompts import load_prompt
+from service.answer.prompts import load_examples, load_prompt
 from service.errors import LLMUnavailable
 from service.retrieval.hybrid import HybridRetriever, Passage
 from service.summary.compose import (
@@ -65,18 +66,24 @@ class LLMSummarizer:
             name: load_prompt(f"summary_{name}")
             for name in ("map_system", "map_user", "reduce_system", "reduce_user")
         }
+        self.map_examples = load_examples("summary_map_examples")
         self.map_chain: Runnable[dict[str, Any], str] = (
-            RunnableLambda(self._map_messages) | chat_model | StrOutputParser()
+            RunnableLambda(self._map_messages)
+            | chat_model.bind(stop=STOP_SEQUENCES)
+            | StrOutputParser()
         )
         self.reduce_chain: Runnable[dict[str, Any], str] = (
             RunnableLambda(self._reduce_messages) | chat_model | StrOutputParser()
         )
 
     def _map_messages(self, values: dict[str, Any]) -> list[BaseMessage]:
-        return [
-            SystemMessage(self.prompts["map_system"].render(max_claims=MAP_CLAIMS)),
-            HumanMessage(self.prompts["map_user"].render(**values)),
-        ]
+        return few_shot_messages(
+            self.prompts["map_system"].render(max_claims=MAP_CLAIMS),
+            self.prompts["map_user"],
+            self.map_examples,
+            values["passages"],
+            task=values["task"],
+        )
 
     def _reduce_messages(self, values: dict[str, Any]) -> list[BaseMessage]:
         return [
@@ -102,10 +109,7 @@ class LLMSummarizer:
     def _map(self, groups: list[list[StoredChunk]], task: str) -> tuple[list[Point], int]:
         """Verified claims of every group, in order, one per cited span; and how many the
         model made."""
-        inputs = [
-            {"passages": render_passages([chunk.text for chunk in group]), "task": task}
-            for group in groups
-        ]
+        inputs = [{"passages": [chunk.text for chunk in group], "task": task} for group in groups]
         replies = self._call(self.map_chain, inputs) if inputs else []
         points: list[Point] = []
         seen: set[tuple[str, int, int]] = set()
