@@ -6,6 +6,7 @@ import importlib.util
 import os
 import socket
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from service.errors import ConfigError
@@ -83,8 +84,19 @@ def server_command(host: str, port: int, context: int, threads: int) -> list[str
     return server_argv(gguf_path(), host, port, context, threads)
 
 
+def server_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """`environ` without the variables llama-cpp-python's server would read as its settings
+    (case-insensitive, no prefix): a PORT or HOST meant for something else, such as make's
+    `PORT=...`, would otherwise override the command line."""
+    from llama_cpp.server.settings import ModelSettings, ServerSettings
+
+    taken = {*ModelSettings.model_fields, *ServerSettings.model_fields, "config_file"}
+    return {name: value for name, value in environ.items() if name.lower() not in taken}
+
+
 def become(argv: list[str]) -> None:
     """Replace this process, so signals sent to `newsqa llm-server` reach the server itself."""
+    env = server_environment(os.environ)
     sys.stdout.flush()
     sys.stderr.flush()
-    os.execv(argv[0], argv)
+    os.execve(argv[0], argv, env)

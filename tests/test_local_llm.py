@@ -55,7 +55,8 @@ def llm_server(log: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """`newsqa llm-server` on a free port: its OpenAI base URL, and the server process itself
     (the command execs the server, so signals reach it)."""
     port = free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    # make passes PORT=... on to commands; the server must still take --port.
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PORT": "9", "HOST": "0.0.0.0"}
     command = [str(BIN / "newsqa"), "llm-server", "--port", str(port)]
     with log.open("wb") as output:
         process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env=env)
