@@ -153,11 +153,11 @@ class LLMGenerator:
         except Exception as exc:  # the client's timeout, connection and API errors alike
             raise LLMUnavailable(f"the LLM did not answer: {type(exc).__name__}: {exc}") from exc
         claims = parse_claims(raw)
-        verified = [
-            (text, span)
-            for text, span in (c for c in (self._verify(claim, shown) for claim in claims) if c)
-            if any(_overlaps(span, sentence) for sentence in selection.relevant)
-        ]
+        verified = []
+        for claim in claims:
+            found = self._verify(claim, shown)
+            if found and any(_overlaps(found[1], sentence) for sentence in selection.relevant):
+                verified.append(found)
         if not verified:
             fallback = self.fallback.written(selection, mode="extractive_fallback")
             note = "no claim of the model verified" if claims else "the model gave no usable claims"
