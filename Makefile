@@ -14,7 +14,7 @@ LLM_PORT ?= 8080
 LOCAL_LLM_ENV := NEWSQA_LLM=openai OPENAI_BASE_URL=http://127.0.0.1:$(LLM_PORT)/v1 \
 	NEWSQA_LLM_MODEL=gemma-3-270m NEWSQA_LLM_CONTEXT_TOKENS=800 NEWSQA_LLM_MAX_TOKENS=200
 
-.PHONY: install run test lint typecheck pytest clean
+.PHONY: install run test lint typecheck pytest bench clean
 
 install: $(STAMP) $(CHROMIUM)
 
@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml | $(CXX_BIN)
 	# torch first and exactly pinned: pip then takes the CPU wheel already on disk.
 	$(BIN)/python -m pip install --quiet torch==2.13.0
 	# Includes the local LLM: building llama-cpp-python takes about 5 min the first time.
-	$(BIN)/python -m pip install --quiet -e '.[dev,local-llm]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench,local-llm]'
 	touch $(STAMP)
 
 # Debian's Chromium for the browser tests: Playwright drives it, nothing is downloaded.
@@ -54,8 +54,8 @@ else
 endif
 
 lint: install
-	$(BIN)/ruff check service vectorstore eval tests
-	$(BIN)/ruff format --check service vectorstore eval tests
+	$(BIN)/ruff check service vectorstore eval bench tests
+	$(BIN)/ruff format --check service vectorstore eval bench tests
 
 typecheck: install
 	$(BIN)/mypy
@@ -65,5 +65,11 @@ pytest: install
 
 test: lint typecheck pytest
 
+# On demand, never part of `make test`: SCALES=1k,10k,100k REPEATS=3 → bench/RESULTS.md.
+SCALES  ?= 1k,10k,100k
+REPEATS ?= 3
+bench: install
+	$(BIN)/python -m bench --scales $(SCALES) --repeats $(REPEATS)
+
 clean:
-	rm -rf $(VENV) vectorstore/data test-output
+	rm -rf $(VENV) vectorstore/data test-output bench/.work

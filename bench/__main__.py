@@ -1,0 +1,109 @@
+"""`make bench` / `python -m bench [--scales 1k,10k,100k] [--repeats N]`: measure newsqa beside
+the plain LangChain pipeline at each scale, write bench/results/<scale>.json and regenerate
+bench/RESULTS.md from every result present. Progress goes to stderr."""
+
+import argparse
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.measure import (
+    corpus_files,
+    ingest_newsqa,
+    ingest_plain,
+    median_of,
+    reingest_plain,
+    say,
+    serve_and_load,
+)
+from bench.report import machine, write_results
+from eval.gold import load_gold_sets
+from vectorstore.embeddings import LocalMiniLM
+
+BENCH = Path(__file__).resolve().parent
+SCALES = {"1k": 1_000, "10k": 10_000, "100k": 100_000}
+GOLD = BENCH.parent / "eval" / "gold"
+
+
+def questions() -> list[str]:
+    items, _ = load_gold_sets([GOLD / "dev.jsonl", GOLD / "holdout.jsonl"])
+    return [item.question for item in items if not item.history]
+
+
+def run_scale(
+    name: str, work: Path, model: LocalMiniLM, repeats: int, passes: int, seconds: float
+) -> dict[str, Any]:
+    chunks = SCALES[name]
+    say(f"[{name}] corpus of about {chunks:,} chunks")
+    files = corpus_files(work, chunks)
+    asked = questions()
+    newsqa_runs, plain_runs = [], []
+    for repeat in range(1, repeats + 1):
+        say(f"[{name}] run {repeat}/{repeats}: newsqa")
+        newsqa_runs.append(ingest_newsqa(files, work / "newsqa", model, asked, passes))
+        say(f"[{name}] run {repeat}/{repeats}: plain LangChain")
+        plain_runs.append(ingest_plain(files, work / "plain", model, asked, passes))
+    say(f"[{name}] plain LangChain run again over the same files")
+    plain_again = reingest_plain(files, work / "plain", model)
+    say(f"[{name}] newsqa over HTTP: latency, then 1/4/8 clients for {seconds:g} s each")
+    served = serve_and_load(work / "newsqa", asked, passes, seconds)
+    return {
+        "scale": name,
+        "repeats": repeats,
+        "questions": len(asked),
+        "newsqa": {"runs": newsqa_runs, **_ingest_medians(newsqa_runs), **served},
+        "plain": {"runs": plain_runs, **_ingest_medians(plain_runs), "again": plain_again},
+    }
+
+
+def _ingest_medians(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    seconds = median_of(runs, "seconds")
+    return {
+        "ingest_seconds": round(seconds, 2),
+        "chunks": runs[-1]["chunks"],
+        "documents": runs[-1]["documents"],
+        "chunks_per_s": round(runs[-1]["chunks"] / seconds, 1),
+        "docs_per_s": round(runs[-1]["documents"] / seconds, 1),
+        "retrieval_p50_ms": median_of([r["retrieval"] for r in runs], "p50_ms"),
+        "retrieval_p95_ms": median_of([r["retrieval"] for r in runs], "p95_ms"),
+        **(
+            {"reingest_seconds": round(median_of(runs, "reingest_seconds"), 3)}
+            if "reingest_seconds" in runs[-1]
+            else {}
+        ),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--scales", default="1k,10k,100k", help="comma-separated: 1k 10k 100k")
+    parser.add_argument("--repeats", type=int, default=3, help="ingest runs per scale (median)")
+    parser.add_argument("--passes", type=int, default=3, help="latency passes over the questions")
+    parser.add_argument("--seconds", type=float, default=15, help="per concurrency level")
+    parser.add_argument("--work", type=Path, default=BENCH / ".work", help="corpora and stores")
+    args = parser.parse_args()
+    names = [name.strip() for name in args.scales.split(",") if name.strip()]
+    unknown = [name for name in names if name not in SCALES]
+    if unknown:
+        parser.error(f"unknown scale {unknown}; choose from {', '.join(SCALES)}")
+    model = LocalMiniLM()
+    started = time.perf_counter()
+    model.embed(["warm up"])
+    load_seconds = round(time.perf_counter() - started, 2)
+    say(f"model loaded in {load_seconds} s (reported apart from ingest)")
+    results = BENCH / "results"
+    results.mkdir(exist_ok=True)
+    for name in names:
+        result = run_scale(name, args.work / name, model, args.repeats, args.passes, args.seconds)
+        result["model_load_seconds"] = load_seconds
+        result["machine"] = machine()
+        result["measured_at"] = time.strftime("%Y-%m-%d %H:%M")
+        (results / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+        say(f"[{name}] done; results/{name}.json written")
+    write_results(results, BENCH / "RESULTS.md")
+    say("bench/RESULTS.md written")
+
+
+if __name__ == "__main__":
+    main()
