@@ -58,20 +58,6 @@ def check_port_free(host: str, port: int) -> None:
             raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
-def server_argv(model: Path, host: str, port: int, context: int, threads: int) -> list[str]:
-    return [
-        sys.executable, "-m", "llama_cpp.server",
-        "--model", str(model),
-        "--model_alias", MODEL_ALIAS,
-        "--chat_format", CHAT_FORMAT,
-        "--host", host,
-        "--port", str(port),
-        "--n_ctx", str(context),
-        "--n_threads", str(threads),
-        "--n_threads_batch", str(threads),
-    ]  # fmt: skip
-
-
 def default_threads() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
@@ -81,7 +67,17 @@ def server_command(host: str, port: int, context: int, threads: int) -> list[str
     checked: the optional packages, the port, the model file."""
     check_server_installed()
     check_port_free(host, port)
-    return server_argv(gguf_path(), host, port, context, threads)
+    return [
+        sys.executable, "-m", "llama_cpp.server",
+        "--model", str(gguf_path()),
+        "--model_alias", MODEL_ALIAS,
+        "--chat_format", CHAT_FORMAT,
+        "--host", host,
+        "--port", str(port),
+        "--n_ctx", str(context),
+        "--n_threads", str(threads),
+        "--n_threads_batch", str(threads),
+    ]  # fmt: skip
 
 
 def server_environment(environ: Mapping[str, str]) -> dict[str, str]:

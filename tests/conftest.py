@@ -1,5 +1,6 @@
 """Shared fixtures: the real embedder, real Chroma (embedded and a `chroma run` server)."""
 
+import json
 import os
 import shutil
 import socket
@@ -59,6 +60,21 @@ def wait_for_http(url: str, process: subprocess.Popen[bytes], timeout: float = 6
             pass
         time.sleep(0.2)
     raise TimeoutError(f"{url} did not answer within {timeout}s")
+
+
+def read_events(response: httpx.Response) -> list[tuple[str, dict[str, Any]]]:
+    """Server-sent events as (event name, parsed data), in arrival order."""
+    events: list[tuple[str, dict[str, Any]]] = []
+    name, data = "message", []
+    for line in response.iter_lines():
+        if line.startswith("event: "):
+            name = line.removeprefix("event: ")
+        elif line.startswith("data: "):
+            data.append(line.removeprefix("data: "))
+        elif not line and data:
+            events.append((name, json.loads("\n".join(data))))
+            name, data = "message", []
+    return events
 
 
 def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:

@@ -1,14 +1,12 @@
 """The HTTP service as clients see it: a real uvicorn process on a free port."""
 
-import json
 from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import pytest
 
 from service.ingest.clean import clean_article
-from tests.conftest import ARTICLES, newsqa_server
+from tests.conftest import ARTICLES, newsqa_server, read_events
 
 
 @pytest.fixture(scope="module")
@@ -75,21 +73,6 @@ def test_unanswerable_question_is_declined_not_an_error(server: str) -> None:
     )
     assert response.status_code == 200
     assert response.json()["abstained"] is True and response.json()["citations"] == []
-
-
-def read_events(response: httpx.Response) -> list[tuple[str, dict[str, Any]]]:
-    """Server-sent events as (event name, parsed data), in arrival order."""
-    events: list[tuple[str, dict[str, Any]]] = []
-    name, data = "message", []
-    for line in response.iter_lines():
-        if line.startswith("event: "):
-            name = line.removeprefix("event: ")
-        elif line.startswith("data: "):
-            data.append(line.removeprefix("data: "))
-        elif not line and data:
-            events.append((name, json.loads("\n".join(data))))
-            name, data = "message", []
-    return events
 
 
 @pytest.mark.parametrize("how", ["accept-header", "stream-field"])

@@ -32,9 +32,9 @@ from tests.conftest import (
     free_port,
     newsqa_server,
     process_env,
+    read_events,
     wait_for_http,
 )
-from tests.test_api import read_events
 
 # Short prompts and replies, so the whole question set runs inside `make test`.
 LLM_SETTINGS = {

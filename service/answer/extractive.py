@@ -25,7 +25,6 @@ class Scored:
 class Selection:
     sentences: list[Sentence]
     reason: str  # why it answered or declined, for logs and eval reports
-    missing_entities: tuple[str, ...] = ()  # named in the question, absent from every passage
     relevant: tuple[Sentence, ...] = ()  # every sentence that passed the relevance bar
 
     @property
@@ -94,7 +93,7 @@ class ExtractiveSelector:
             e.surface for e in question.entities if not any(mentions(s, e) for s in sentences)
         ]
         if missing:
-            return Selection([], f"not in the passages: {', '.join(missing)}", tuple(missing))
+            return Selection([], f"not in the passages: {', '.join(missing)}")
         weight = self.weights(sentences)
         scored = sorted(
             (self.score(s, question, weight) for s in sentences), key=lambda x: -x.score

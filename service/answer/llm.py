@@ -65,25 +65,25 @@ def render_passages(texts: list[str]) -> str:
     )
 
 
-def few_shot_messages(
-    system: str,
-    user: PromptTemplate,
-    examples: list[Example],
-    passages: list[str],
-    **variables: str,
-) -> list[BaseMessage]:
-    """System text, then each worked example as a user turn and its reply, then the real turn.
-    Examples go through the same renderer and fence as real passages."""
-    messages: list[BaseMessage] = [SystemMessage(system)]
+def claims_chain(
+    chat_model: BaseChatModel, system: str, user: PromptTemplate, examples: list[Example]
+) -> Runnable[dict[str, Any], str]:
+    """A chain from {"passages": [text], other variables of `user`} to the model's raw reply:
+    the system text, each worked example as a user turn and its reply, then the real turn; cut
+    at the stop sequences. Examples go through the same renderer and fence as real passages,
+    once, here."""
+    shown: list[BaseMessage] = [SystemMessage(system)]
     for example in examples:
-        messages.append(
-            HumanMessage(
-                user.render(passages=render_passages(example.passages), **example.variables)
-            )
-        )
-        messages.append(AIMessage(json.dumps(example.reply, ensure_ascii=False)))
-    messages.append(HumanMessage(user.render(passages=render_passages(passages), **variables)))
-    return messages
+        rendered = user.render(passages=render_passages(example.passages), **example.variables)
+        shown.append(HumanMessage(rendered))
+        shown.append(AIMessage(json.dumps(example.reply, ensure_ascii=False)))
+
+    def messages(values: dict[str, Any]) -> list[BaseMessage]:
+        variables = {key: value for key, value in values.items() if key != "passages"}
+        turn = user.render(passages=render_passages(values["passages"]), **variables)
+        return [*shown, HumanMessage(turn)]
+
+    return RunnableLambda(messages) | chat_model.bind(stop=STOP_SEQUENCES) | StrOutputParser()
 
 
 PASSAGE_TAG_TOKENS = 12  # what the <passage id="n"> tags add to a passage's tokens
@@ -118,18 +118,11 @@ class LLMGenerator:
         self.retriever = retriever
         self.context_tokens = context_tokens
         self.fallback = ExtractiveGenerator()
-        self.system = load_prompt("answer_system").render(max_claims=MAX_CLAIMS)
-        self.user = load_prompt("answer_user")
-        self.examples = load_examples("answer_examples")
-        self.chain: Runnable[dict[str, Any], str] = (
-            RunnableLambda(self._messages)
-            | chat_model.bind(stop=STOP_SEQUENCES)
-            | StrOutputParser()
-        )
-
-    def _messages(self, values: dict[str, Any]) -> list[BaseMessage]:
-        return few_shot_messages(
-            self.system, self.user, self.examples, values["passages"], question=values["question"]
+        self.chain = claims_chain(
+            chat_model,
+            load_prompt("answer_system").render(max_claims=MAX_CLAIMS),
+            load_prompt("answer_user"),
+            load_examples("answer_examples"),
         )
 
     def budgeted(self, passages: list[Passage]) -> list[Passage]:

@@ -18,9 +18,8 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from service.answer.evidence import Evidence
 from service.answer.llm import (
-    STOP_SEQUENCES,
+    claims_chain,
     fence,
-    few_shot_messages,
     first_json_with,
     pack_by_tokens,
     parse_claims,
@@ -66,23 +65,14 @@ class LLMSummarizer:
             name: load_prompt(f"summary_{name}")
             for name in ("map_system", "map_user", "reduce_system", "reduce_user")
         }
-        self.map_examples = load_examples("summary_map_examples")
-        self.map_chain: Runnable[dict[str, Any], str] = (
-            RunnableLambda(self._map_messages)
-            | chat_model.bind(stop=STOP_SEQUENCES)
-            | StrOutputParser()
+        self.map_chain = claims_chain(
+            chat_model,
+            self.prompts["map_system"].render(max_claims=MAP_CLAIMS),
+            self.prompts["map_user"],
+            load_examples("summary_map_examples"),
         )
         self.reduce_chain: Runnable[dict[str, Any], str] = (
             RunnableLambda(self._reduce_messages) | chat_model | StrOutputParser()
-        )
-
-    def _map_messages(self, values: dict[str, Any]) -> list[BaseMessage]:
-        return few_shot_messages(
-            self.prompts["map_system"].render(max_claims=MAP_CLAIMS),
-            self.prompts["map_user"],
-            self.map_examples,
-            values["passages"],
-            task=values["task"],
         )
 
     def _reduce_messages(self, values: dict[str, Any]) -> list[BaseMessage]:
