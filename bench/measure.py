@@ -19,7 +19,7 @@ from bench.corpus import SAMPLES, build
 from bench.plain_langchain import PlainPipeline
 from service.config import load_settings
 from service.services import build_services
-from vectorstore.embeddings import LocalMiniLM
+from vectorstore.embeddings import Embedder, TorchMiniLM
 
 BIN = Path(sys.executable).parent
 CHUNKS_PER_ARTICLE = 3
@@ -56,7 +56,7 @@ def corpus_files(root: Path, chunks: int) -> list[Path]:
 
 
 def ingest_newsqa(
-    files: list[Path], store: Path, model: LocalMiniLM, questions: list[str], passes: int
+    files: list[Path], store: Path, model: Embedder, questions: list[str], passes: int
 ) -> dict[str, Any]:
     shutil.rmtree(store, ignore_errors=True)
     services = build_services(load_settings(_env_file=None, data_dir=store), embedder=model)
@@ -82,7 +82,7 @@ def ingest_newsqa(
 
 
 def ingest_plain(
-    files: list[Path], store: Path, model: LocalMiniLM, questions: list[str], passes: int
+    files: list[Path], store: Path, model: TorchMiniLM, questions: list[str], passes: int
 ) -> dict[str, Any]:
     shutil.rmtree(store, ignore_errors=True)
     pipeline = PlainPipeline(store, model)
@@ -97,7 +97,7 @@ def ingest_plain(
     }
 
 
-def reingest_plain(files: list[Path], store: Path, model: LocalMiniLM) -> dict[str, Any]:
+def reingest_plain(files: list[Path], store: Path, model: TorchMiniLM) -> dict[str, Any]:
     """The plain pipeline has no notion of unchanged: running it again adds every chunk again."""
     pipeline = PlainPipeline(store, model)
     before = pipeline.count()

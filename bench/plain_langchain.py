@@ -7,20 +7,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import chromadb
+from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.config import Settings as ChromaSettings
 from langchain_chroma import Chroma
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from vectorstore.embeddings import LocalMiniLM
+from vectorstore.embeddings import TorchMiniLM
 
 
 class MiniLMEmbeddings(Embeddings):
-    """The very model newsqa uses, behind LangChain's interface (what HuggingFaceEmbeddings
-    does: SentenceTransformer.encode, normalised)."""
+    """The same MiniLM weights newsqa uses, behind LangChain's interface, run the way
+    HuggingFaceEmbeddings runs them: SentenceTransformer.encode, batches of 32, normalised."""
 
-    def __init__(self, model: LocalMiniLM) -> None:
+    def __init__(self, model: TorchMiniLM) -> None:
         self.model = model
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
@@ -38,7 +39,10 @@ class PlainIngest:
 
 
 class PlainPipeline:
-    def __init__(self, folder: Path, model: LocalMiniLM) -> None:
+    def __init__(self, folder: Path, model: TorchMiniLM) -> None:
+        # Chroma keeps one system per path for the process; a run after the folder was wiped
+        # must not reuse the last run's (it would write to a deleted database).
+        SharedSystemClient.clear_system_cache()
         client = chromadb.PersistentClient(
             path=str(folder), settings=ChromaSettings(anonymized_telemetry=False)
         )

@@ -1,5 +1,6 @@
 """One Settings object, read from the environment (and `.env`) and validated at start-up."""
 
+import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlparse
@@ -40,9 +41,15 @@ class Settings(BaseSettings):
     llm_max_retries: int = Field(1, ge=0, le=5)
     llm_context_tokens: int = Field(1500, ge=200, le=100_000)
 
-    embeddings: Literal["local", "openai"] = "local"
+    embeddings: Literal["local", "local-torch", "openai"] = "local"
     embedding_model: str = "text-embedding-3-small"
     embed_batch_size: int = Field(64, ge=1, le=2048)
+    # Where the int8 ONNX build of the local embedder is kept (built on first use).
+    model_cache: Path = Field(
+        default_factory=lambda: (
+            Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "newsqa"
+        )
+    )
 
     api_keys: Annotated[list[str], NoDecode] = []
     rate_limit_per_minute: int = Field(120, ge=0, le=1_000_000)  # per key (or client); 0 = off

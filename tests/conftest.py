@@ -19,7 +19,7 @@ import pytest
 
 from service.config import Settings, load_settings
 from service.services import Services, build_services
-from vectorstore.embeddings import LocalMiniLM
+from vectorstore.embeddings import Embedder, make_embedder
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = ROOT / "data" / "articles"
@@ -90,7 +90,7 @@ def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
 class CountingEmbedder:
     """The real embedder, counting the texts it embeds."""
 
-    def __init__(self, inner: LocalMiniLM) -> None:
+    def __init__(self, inner: Embedder) -> None:
         self.inner = inner
         self.name = inner.name
         self.texts_embedded = 0
@@ -101,12 +101,13 @@ class CountingEmbedder:
 
 
 @pytest.fixture(scope="session")
-def minilm() -> LocalMiniLM:
-    return LocalMiniLM()
+def minilm() -> Embedder:
+    """The default local embedder, as the service builds it (the int8 ONNX MiniLM)."""
+    return make_embedder(load_settings(_env_file=None))
 
 
 @pytest.fixture
-def embedder(minilm: LocalMiniLM) -> CountingEmbedder:
+def embedder(minilm: Embedder) -> CountingEmbedder:
     return CountingEmbedder(minilm)
 
 
@@ -186,7 +187,7 @@ def articles(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def sample_services(
-    tmp_path_factory: pytest.TempPathFactory, minilm: LocalMiniLM
+    tmp_path_factory: pytest.TempPathFactory, minilm: Embedder
 ) -> Iterator[Services]:
     """The five samples ingested once into an embedded store, shared by a module's tests."""
     settings = load_settings(_env_file=None, data_dir=tmp_path_factory.mktemp("samples") / "store")

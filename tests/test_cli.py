@@ -14,7 +14,7 @@ from service.ingest.clean import clean_article
 from service.services import build_services
 from service.summary.models import count_words
 from tests.conftest import ARTICLES, BIN, process_env
-from vectorstore.embeddings import LocalMiniLM
+from vectorstore.embeddings import Embedder
 
 
 def newsqa(
@@ -90,7 +90,7 @@ def test_missing_path_only_is_a_failure(tmp_path: Path) -> None:
     assert "failed 1" in result.stdout
 
 
-def test_summarize_an_article_and_a_topic(tmp_path: Path, minilm: LocalMiniLM) -> None:
+def test_summarize_an_article_and_a_topic(tmp_path: Path, minilm: Embedder) -> None:
     store = tmp_path / "store"
     # Ingested in-process (the model is already loaded); the commands below read the store.
     writer = build_services(load_settings(_env_file=None, data_dir=store), embedder=minilm)

@@ -11,7 +11,7 @@ from eval.run import run_items, summarise
 from service.config import load_settings
 from service.services import Services, build_services
 from tests.conftest import ARTICLES
-from vectorstore.embeddings import LocalMiniLM
+from vectorstore.embeddings import Embedder
 
 GOLD = Path(__file__).resolve().parent.parent / "eval" / "gold"
 GATED = [GOLD / "dev.jsonl", GOLD / "holdout.jsonl"]
@@ -35,7 +35,7 @@ def test_gold_sets_clear_the_thresholds(sample_services: Services) -> None:
 
 
 def test_thresholds_hold_with_a_thousand_unrelated_passages_beside_the_articles(
-    tmp_path: Path, minilm: LocalMiniLM
+    tmp_path: Path, minilm: Embedder
 ) -> None:
     services = build_services(
         load_settings(_env_file=None, data_dir=tmp_path / "store"), embedder=minilm

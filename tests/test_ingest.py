@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from service.ingest.pipeline import Outcome
+from service.ingest.pipeline import WRITE_BATCH_CHUNKS, Outcome
 from service.services import Services
 from tests.conftest import ARTICLES, CountingEmbedder
 
@@ -137,3 +137,39 @@ def test_documents_list_in_id_order_with_total(services: Services) -> None:
     assert total == 5
     assert [d.id for d in page] == SAMPLE_IDS[1:3]
     assert all(d.text == "" and d.content_hash for d in page)
+
+
+def test_a_feed_of_many_documents_is_stored_whole_and_in_order(
+    services: Services, tmp_path: Path
+) -> None:
+    """Documents are written in groups; each must still come out complete, and a feed that
+    names one id twice ends with its last version only."""
+    article = (ARTICLES / "001_78312c3eab1f5132.txt").read_text(encoding="utf-8")
+    records = [
+        {
+            "id": f"feed-{n:02d}",
+            "title": f"Feed item {n}",
+            "text": f"Item {n} of the feed.\n{article}",
+        }
+        for n in range(50)
+    ]
+    # The correction arrives in the same write group as the first version.
+    records.insert(5, {"id": "feed-03", "title": "Feed item 3, corrected", "text": "Corrected."})
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("\n".join(json.dumps(record) for record in records), encoding="utf-8")
+
+    report = services.ingestor.ingest_paths([feed])
+    outcomes = [r.outcome for r in report.results]
+    assert outcomes == [Outcome.ADDED] * 5 + [Outcome.UPDATED] + [Outcome.ADDED] * 45
+    assert report.chunks_embedded > 2 * WRITE_BATCH_CHUNKS  # several write groups
+    for record in records[:3] + records[4:]:  # the first feed-03 is replaced
+        document = services.store.get_document(record["id"])
+        assert document is not None and document.title == record["title"]
+        chunks = services.store.get_chunks(record["id"])
+        assert len(chunks) == document.n_chunks
+        assert all(chunk.text == document.text[chunk.start : chunk.end] for chunk in chunks)
+        assert chunks[0].start == 0 and chunks[-1].end == len(document.text)
+    assert services.store.count_documents() == 50
+    assert services.store.count_chunks() == sum(
+        document.n_chunks for document in services.store.list_documents(limit=100)[0]
+    )

@@ -8,6 +8,7 @@ import numpy as np
 
 from service.config import Settings
 from service.errors import ConfigError
+from vectorstore.minilm_onnx import OnnxMiniLM
 
 
 class Embedder(Protocol):
@@ -18,9 +19,10 @@ class Embedder(Protocol):
     def embed(self, texts: list[str]) -> np.ndarray: ...
 
 
-class LocalMiniLM:
-    """The bundled all-MiniLM-L6-v2 on the CPU, loaded once per process on first use, so work
-    that embeds nothing (an unchanged re-ingest) never pays for the model load."""
+class TorchMiniLM:
+    """The bundled all-MiniLM-L6-v2 through sentence-transformers at full precision: the
+    reference the ONNX build is checked against. Loaded once per process on first use, so
+    work that embeds nothing (an unchanged re-ingest) never pays for the model load."""
 
     name = "all-MiniLM-L6-v2"
     dimensions = 384
@@ -83,7 +85,9 @@ class OpenAIEmbedder:
 
 def make_embedder(settings: Settings) -> Embedder:
     if settings.embeddings == "local":
-        return LocalMiniLM(batch_size=settings.embed_batch_size)
+        return OnnxMiniLM(settings.model_cache)
+    if settings.embeddings == "local-torch":
+        return TorchMiniLM(batch_size=settings.embed_batch_size)
     if settings.embeddings == "openai":
         return OpenAIEmbedder(settings)
     raise ConfigError(f"NEWSQA_EMBEDDINGS: unknown embedder {settings.embeddings!r}")

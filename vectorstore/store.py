@@ -69,6 +69,15 @@ class StoredChunk:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class DocumentWrite:
+    """A document with its chunks and their vectors (one row a chunk), stored together."""
+
+    document: StoredDocument
+    chunks: list[StoredChunk]
+    chunk_vectors: np.ndarray
+
+
 def chunk_id(doc_id: str, content_hash: str, index: int) -> str:
     return f"{doc_id}:{content_hash[:16]}:{index:05d}"
 
@@ -185,35 +194,47 @@ class ArticleStore:
 
     # -- writes --------------------------------------------------------------------------
 
-    def write_document(
-        self,
-        document: StoredDocument,
-        chunks: list[StoredChunk],
-        chunk_vectors: np.ndarray,
-    ) -> None:
-        """Store a document and its chunks, replacing any earlier version of it."""
+    def write_documents(self, writes: list[DocumentWrite]) -> None:
+        """Store documents and their chunks, replacing any earlier versions of them.
+
+        Every chunk is stored before any document record that names it: a reader (or a run
+        after a crash) never sees a document whose chunks are not all there."""
+        if not writes:
+            return
+        chunks = [chunk for write in writes for chunk in write.chunks]
+        vectors = np.concatenate([write.chunk_vectors for write in writes])
         for begin in range(0, len(chunks), self._batch):
             batch = chunks[begin : begin + self._batch]
             self.chunks.upsert(
                 ids=[chunk.id for chunk in batch],
                 documents=[chunk.text for chunk in batch],
-                embeddings=chunk_vectors[begin : begin + self._batch],
+                embeddings=vectors[begin : begin + self._batch],
                 metadatas=[self._chunk_metadata(chunk) for chunk in batch],
             )
-        doc_vector = chunk_vectors.mean(axis=0) if len(chunks) else np.ones(chunk_vectors.shape[1])
-        doc_vector = doc_vector / max(float(np.linalg.norm(doc_vector)), 1e-12)
-        self.documents.upsert(
-            ids=[document.id],
-            documents=[document.text],
-            embeddings=[doc_vector.astype(np.float32)],
-            metadatas=[document.metadata()],
-        )
-        # Only after the document record names the new hash are the old chunks dropped.
-        stale: Any = {
-            "$and": [{"doc_id": document.id}, {"content_hash": {"$ne": document.content_hash}}]
-        }
-        self.chunks.delete(where=stale)
+        for begin in range(0, len(writes), self._batch):
+            group = writes[begin : begin + self._batch]
+            self.documents.upsert(
+                ids=[write.document.id for write in group],
+                documents=[write.document.text for write in group],
+                embeddings=[self._document_vector(write) for write in group],
+                metadatas=[write.document.metadata() for write in group],
+            )
+        # Only after a document record names the new hash are its old chunks dropped.
+        for write in writes:
+            stale: Any = {
+                "$and": [
+                    {"doc_id": write.document.id},
+                    {"content_hash": {"$ne": write.document.content_hash}},
+                ]
+            }
+            self.chunks.delete(where=stale)
         self._changed()
+
+    @staticmethod
+    def _document_vector(write: DocumentWrite) -> np.ndarray:
+        vectors = write.chunk_vectors
+        mean = vectors.mean(axis=0) if len(vectors) else np.ones(vectors.shape[1])
+        return (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32)
 
     def delete_document(self, doc_id: str) -> bool:
         existed = bool(self.documents.get(ids=[doc_id], include=[])["ids"])

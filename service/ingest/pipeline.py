@@ -4,7 +4,7 @@ import hashlib
 import json
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -15,7 +15,13 @@ from service.ingest.chunk import TokenChunker
 from service.ingest.clean import clean_article
 from service.ingest.loaders import RawDocument, expand_paths, load_file
 from vectorstore.embeddings import Embedder
-from vectorstore.store import ArticleStore, StoredChunk, StoredDocument, chunk_id
+from vectorstore.store import (
+    ArticleStore,
+    DocumentWrite,
+    StoredChunk,
+    StoredDocument,
+    chunk_id,
+)
 
 
 class Outcome(StrEnum):
@@ -60,6 +66,20 @@ class IngestReport:
 
 ProgressCallback = Callable[[ItemResult], None]
 
+# Documents are embedded and stored in groups of about this many chunks: Chroma's cost is
+# mostly per call, so 2 calls per group instead of 2 per document.
+WRITE_BATCH_CHUNKS = 64
+
+
+@dataclass(frozen=True)
+class StagedDocument:
+    """A new or changed document, chunked and waiting to be embedded and stored."""
+
+    document: StoredDocument
+    chunks: list[StoredChunk]
+    source: str
+    outcome: Outcome
+
 
 class Ingestor:
     def __init__(
@@ -96,12 +116,12 @@ class Ingestor:
         )
         return StoredDocument(**{**draft.__dict__, "content_hash": self.content_hash(draft)})
 
-    def ingest_document(self, raw: RawDocument, source: str, report: IngestReport) -> ItemResult:
+    def stage(self, raw: RawDocument, source: str) -> ItemResult | StagedDocument:
+        """Clean, hash and chunk one document; an unchanged one is done here, unembedded."""
         document = self.prepare(raw)
         previous = self.store.content_hash(document.id)
         if previous == document.content_hash:
             return ItemResult(source, Outcome.UNCHANGED, document.id)
-
         pieces = self.chunker.chunk(document.text)
         chunks = [
             StoredChunk(
@@ -121,27 +141,77 @@ class Ingestor:
             )
             for piece in pieces
         ]
+        outcome = Outcome.ADDED if previous is None else Outcome.UPDATED
+        return StagedDocument(document, chunks, source, outcome)
+
+    def write(self, staged: list[StagedDocument], report: IngestReport) -> list[ItemResult]:
+        """Embed and store staged documents together: one embedding pass and one Chroma
+        upsert per collection for the lot, instead of two round trips per document."""
+        if not staged:
+            return []
         # The headline goes with every chunk into the embedding, so a chunk that never names
         # its subject is still found by it; the stored text stays verbatim.
-        header = f"{document.title}\n\n" if document.title else ""
-        vectors = self.embedder.embed([header + chunk.text for chunk in chunks])
-        report.chunks_embedded += len(chunks)
-        stamped = StoredDocument(
-            **{
-                **document.__dict__,
-                "n_chunks": len(chunks),
-                "ingested_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            }  # fmt: skip
-        )
-        self.store.write_document(stamped, chunks, vectors)
-        outcome = Outcome.ADDED if previous is None else Outcome.UPDATED
-        return ItemResult(source, outcome, document.id, len(chunks))
+        texts = [
+            (f"{item.document.title}\n\n" if item.document.title else "") + chunk.text
+            for item in staged
+            for chunk in item.chunks
+        ]
+        vectors = self.embedder.embed(texts)
+        report.chunks_embedded += len(texts)
+        ingested_at = datetime.now(UTC).isoformat(timespec="seconds")
+        writes: list[DocumentWrite] = []
+        offset = 0
+        for item in staged:
+            stamped = StoredDocument(
+                **{
+                    **item.document.__dict__,
+                    "n_chunks": len(item.chunks),
+                    "ingested_at": ingested_at,
+                }
+            )
+            writes.append(
+                DocumentWrite(stamped, item.chunks, vectors[offset : offset + len(item.chunks)])
+            )
+            offset += len(item.chunks)
+        self.store.write_documents(writes)
+        return [ItemResult(i.source, i.outcome, i.document.id, len(i.chunks)) for i in staged]
+
+    def _ingest(
+        self,
+        items: Iterable[tuple[RawDocument, str]],
+        record: Callable[[ItemResult], None],
+        report: IngestReport,
+        skip_bad: bool,
+    ) -> None:
+        pending: list[StagedDocument] = []
+
+        def flush() -> None:
+            for result in self.write(pending, report):
+                record(result)
+            pending.clear()
+
+        for raw, source in items:
+            if any(item.document.id == raw.id for item in pending):
+                flush()  # one upsert cannot hold the same id twice
+            try:
+                staged = self.stage(raw, source)
+            except InputError as exc:
+                if not skip_bad:
+                    raise
+                record(ItemResult(source, Outcome.FAILED, raw.id, error=exc.message))
+                continue
+            if isinstance(staged, ItemResult):
+                record(staged)
+                continue
+            pending.append(staged)
+            if sum(len(item.chunks) for item in pending) >= WRITE_BATCH_CHUNKS:
+                flush()
+        flush()
 
     def ingest_raw(self, raws: Iterable[RawDocument], source: str = "api") -> IngestReport:
         report = IngestReport()
         started = time.perf_counter()
-        for raw in raws:
-            report.results.append(self.ingest_document(raw, source, report))
+        self._ingest(((raw, source) for raw in raws), report.results.append, report, False)
         report.seconds = time.perf_counter() - started
         return report
 
@@ -165,18 +235,19 @@ class Ingestor:
 
         for path, message in path_errors:
             record(ItemResult(str(path), Outcome.FAILED, error=message))
-        for done, path in enumerate(files, start=1):
-            try:
-                raws = load_file(path, self.max_file_bytes)
-            except InputError as exc:
-                raws = []
-                record(ItemResult(str(path), Outcome.FAILED, error=exc.message))
-            for raw in raws:
+
+        def documents() -> Iterator[tuple[RawDocument, str]]:
+            for done, path in enumerate(files, start=1):
                 try:
-                    record(self.ingest_document(raw, str(path), report))
+                    raws = load_file(path, self.max_file_bytes)
                 except InputError as exc:
-                    record(ItemResult(str(path), Outcome.FAILED, raw.id, error=exc.message))
-            if on_progress:
-                on_progress(done, len(files))
+                    raws = []
+                    record(ItemResult(str(path), Outcome.FAILED, error=exc.message))
+                for raw in raws:
+                    yield raw, str(path)
+                if on_progress:
+                    on_progress(done, len(files))
+
+        self._ingest(documents(), record, report, True)
         report.seconds = time.perf_counter() - started
         return report
