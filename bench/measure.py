@@ -63,7 +63,7 @@ def ingest_newsqa(
     try:
 
         def progress(done: int, total: int) -> None:
-            if done % 5000 == 0 or done == total:
+            if done % max(1, total // 10) == 0 or done == total:
                 say(f"    newsqa ingest {done}/{total} files")
 
         first = services.ingestor.ingest_paths(files, on_progress=progress)
@@ -86,8 +86,9 @@ def ingest_plain(
 ) -> dict[str, Any]:
     shutil.rmtree(store, ignore_errors=True)
     pipeline = PlainPipeline(store, model)
-    first = pipeline.ingest(files)
-    say(f"    plain ingest {len(files)}/{len(files)} files")
+    first = pipeline.ingest(
+        files, on_progress=lambda done, total: say(f"    plain ingest {done}/{total} files")
+    )
     retrieval = latency(pipeline.search, questions, passes)
     return {
         "seconds": first.seconds,

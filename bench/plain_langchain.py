@@ -3,6 +3,7 @@ against: RecursiveCharacterTextSplitter(1000, 200) → the same all-MiniLM-L6-v2
 similarity search, top 4. No cleaning, no dedup, no lexical index."""
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,7 +52,12 @@ class PlainPipeline:
         )
         self.splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
 
-    def ingest(self, files: list[Path], batch: int = 256) -> PlainIngest:
+    def ingest(
+        self,
+        files: list[Path],
+        batch: int = 256,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> PlainIngest:
         """Load, split and add every file, as the tutorials do (in batches of documents, so a
         large corpus does not hit Chroma's maximum batch size)."""
         started = time.perf_counter()
@@ -66,6 +72,9 @@ class PlainPipeline:
             pieces = self.splitter.split_documents(documents)
             self.store.add_documents(pieces)
             chunks += len(pieces)
+            done = min(first + batch, len(files))
+            if on_progress and (done % max(batch, len(files) // 10) < batch or done == len(files)):
+                on_progress(done, len(files))
         return PlainIngest(time.perf_counter() - started, len(files), chunks)
 
     def count(self) -> int:
