@@ -33,3 +33,26 @@ def test_lexical_index_updates_incrementally() -> None:
     fresh.add("a:2", "a", "Zelensky spoke in Kyiv.")
     assert index.search("Zelensky Kiev oil", 5) == fresh.search("Zelensky Kiev oil", 5)
     assert index.search("Zelensky", 5, allowed_docs={"b"}) == []
+
+
+def test_lexical_index_compacts_without_changing_results() -> None:
+    """Removing most documents triggers compaction; the index then ranks as a fresh one does."""
+    topics = ["oil prices fell", "Zelensky met Witkoff", "tariffs on steel", "Kyiv talks"]
+    index = BM25Index()
+    for n in range(3000):
+        index.add(f"d{n}:1", f"d{n}", f"Story {n}: {topics[n % 4]} on day {n % 17}.")
+    for n in range(3000):
+        if n % 5:
+            index.remove_document(f"d{n}")
+    index.add("d1:2", "d1", "Zelensky and Witkoff spoke about oil in Kyiv.")
+    fresh = BM25Index()
+    for n in range(0, 3000, 5):
+        fresh.add(f"d{n}:1", f"d{n}", f"Story {n}: {topics[n % 4]} on day {n % 17}.")
+    fresh.add("d1:2", "d1", "Zelensky and Witkoff spoke about oil in Kyiv.")
+    assert len(index) == len(fresh) == 601
+    for query in ["Zelensky Witkoff Kyiv", "oil day 3", "steel tariffs", "nothing here"]:
+        assert index.search(query, 10) == fresh.search(query, 10)
+        assert index.search(query, 10, {"d1", "d5"}) == fresh.search(query, 10, {"d1", "d5"})
+    assert index.term_set("d1:2") == fresh.term_set("d1:2")
+    assert index.document_frequency("oil") == fresh.document_frequency("oil")
+    assert index.term_set("d2:1") is None

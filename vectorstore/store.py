@@ -9,6 +9,7 @@ half-written document.
 """
 
 import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,9 @@ from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 
 from service.errors import InputError
+
+_GENERATION = "newsqa_generation"  # collection metadata key; a new value on every write
+_DOCS_PER_READ = 200
 
 DOC_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
@@ -116,6 +120,16 @@ class ArticleStore:
     def heartbeat(self) -> None:
         self.client.heartbeat()
 
+    def change_marker(self) -> tuple[int, str | None]:
+        """Cheap to read (two small queries): it changes whenever any process writes or deletes
+        a document, so readers can skip re-reading every document record while it holds."""
+        metadata = self.client.get_collection(self.documents.name).metadata or {}
+        generation = metadata.get(_GENERATION)
+        return self.documents.count(), None if generation is None else str(generation)
+
+    def _bump_generation(self) -> None:
+        self.documents.modify(metadata={_GENERATION: uuid.uuid4().hex})
+
     def content_hash(self, doc_id: str) -> str | None:
         found = self.documents.get(ids=[doc_id], include=["metadatas"])
         metadatas = found["metadatas"] or []
@@ -162,14 +176,22 @@ class ArticleStore:
         return self.chunks.count()
 
     def get_chunks(self, doc_id: str) -> list[StoredChunk]:
-        found = self.chunks.get(where={"doc_id": doc_id}, include=["metadatas", "documents"])
-        chunks = [
-            self._chunk(chunk_id_, meta, text)
+        return self.get_chunks_of([doc_id])[doc_id]
+
+    def get_chunks_of(self, doc_ids: list[str]) -> dict[str, list[StoredChunk]]:
+        """Chunks of many documents, read a few hundred documents a query."""
+        by_doc: dict[str, list[StoredChunk]] = {doc_id: [] for doc_id in doc_ids}
+        for begin in range(0, len(doc_ids), _DOCS_PER_READ):
+            batch: Any = {"doc_id": {"$in": doc_ids[begin : begin + _DOCS_PER_READ]}}
+            found = self.chunks.get(where=batch, include=["metadatas", "documents"])
             for chunk_id_, meta, text in zip(
                 found["ids"], found["metadatas"] or [], found["documents"] or [], strict=True
-            )
-        ]
-        return sorted(chunks, key=lambda chunk: (chunk.content_hash, chunk.index))
+            ):
+                chunk = self._chunk(chunk_id_, meta, text)
+                by_doc[chunk.doc_id].append(chunk)
+        for chunks in by_doc.values():
+            chunks.sort(key=lambda chunk: (chunk.content_hash, chunk.index))
+        return by_doc
 
     def query(
         self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None
@@ -228,6 +250,7 @@ class ArticleStore:
                 ]
             }
             self.chunks.delete(where=stale)
+        self._bump_generation()
         self._changed()
 
     @staticmethod
@@ -240,6 +263,7 @@ class ArticleStore:
         existed = bool(self.documents.get(ids=[doc_id], include=[])["ids"])
         self.documents.delete(ids=[doc_id])
         self.chunks.delete(where={"doc_id": doc_id})
+        self._bump_generation()
         self._changed()
         return existed
 

@@ -2,7 +2,8 @@
 
 The lexical index and the document cache live in this process; they follow the store by
 comparing content hashes — at once after a write made here, and at most `refresh_seconds`
-late after a write by another process on a shared Chroma server.
+late after a write by another process on a shared Chroma server. Between writes a sync only
+reads the store's change marker.
 """
 
 import threading
@@ -47,6 +48,9 @@ class _Snapshot:
     chunk_ids_by_doc: dict[str, list[str]] = field(default_factory=dict)
 
 
+FULL_SYNC_SECONDS = 300.0
+
+
 class HybridRetriever:
     def __init__(
         self,
@@ -67,6 +71,8 @@ class HybridRetriever:
         self._state = _Snapshot()
         self._texts: dict[tuple[str, str], str] = {}
         self._synced_at = float("-inf")
+        self._full_sync_at = float("-inf")
+        self._marker: tuple[int, str | None] | None = None
         self._lock = threading.RLock()
         self.version = 0  # bumped whenever a document appears, changes or goes
 
@@ -78,7 +84,14 @@ class HybridRetriever:
 
     def sync(self) -> None:
         with self._lock:
-            if time.monotonic() - self._synced_at < self.refresh_seconds:
+            now = time.monotonic()
+            if now - self._synced_at < self.refresh_seconds:
+                return
+            # Re-reading every document record costs seconds at 100k chunks; the marker is cheap.
+            # A full pass now and then also covers a writer killed before it moved the marker.
+            marker = self.store.change_marker()
+            if marker == self._marker and now - self._full_sync_at < FULL_SYNC_SECONDS:
+                self._synced_at = now
                 return
             found = self.store.documents.get(include=["metadatas"])
             current = {
@@ -94,12 +107,14 @@ class HybridRetriever:
                 for doc_id, document in current.items()
                 if doc_id not in known or known[doc_id].content_hash != document.content_hash
             ]
+            chunks = self.store.get_chunks_of([document.id for document in changed])
             for document in changed:
                 self._drop(document.id)
-                self._load(document)
+                self._load(document, chunks[document.id])
             if gone or changed:
                 self.version += 1
-            self._synced_at = time.monotonic()
+            self._marker = marker
+            self._synced_at = self._full_sync_at = time.monotonic()
 
     def _drop(self, doc_id: str) -> None:
         self.lexical.remove_document(doc_id)
@@ -107,10 +122,8 @@ class HybridRetriever:
         for chunk_id in self._state.chunk_ids_by_doc.pop(doc_id, []):
             self._state.chunks.pop(chunk_id, None)
 
-    def _load(self, document: StoredDocument) -> None:
-        chunks = [
-            c for c in self.store.get_chunks(document.id) if c.content_hash == document.content_hash
-        ]
+    def _load(self, document: StoredDocument, stored: list[StoredChunk]) -> None:
+        chunks = [c for c in stored if c.content_hash == document.content_hash]
         self._state.documents[document.id] = document
         self._state.chunk_ids_by_doc[document.id] = [chunk.id for chunk in chunks]
         for chunk in chunks:
