@@ -2,7 +2,7 @@
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -16,6 +16,9 @@ from service.errors import ConfigError, InputError, NewsqaError
 from service.ingest.pipeline import ItemResult, Outcome
 from service.retrieval.hybrid import Filters
 from service.summary.service import DEFAULT_WORDS, MAX_WORDS, MIN_WORDS
+
+if TYPE_CHECKING:
+    from service.services import Services
 
 app = typer.Typer(
     add_completion=False,
@@ -40,6 +43,7 @@ def ingest(
     from service.services import build_services
 
     services = build_services(_settings(), writer=True)
+    _say_if_repaired(services)
     try:
         with Progress(
             TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -157,10 +161,42 @@ def serve(
         uvicorn.run("service.main:create_app", factory=True, host=host, port=port, workers=workers)
         return
     services = build_services(settings, writer=True)
+    _say_if_repaired(services)
     try:
         uvicorn.run(create_app(services=services), host=host, port=port, log_level="info")
     finally:
         services.close()
+
+
+@app.command()
+def repair() -> None:
+    """Check the embedded store in a child process; rebuild it from its document records if it
+    is damaged (the damaged files are kept). Runs by itself after a writer was killed."""
+    from service.services import build_services
+
+    settings = _settings()
+    if settings.chroma_url:
+        raise ConfigError(
+            "repair works on the embedded store; a Chroma server (NEWSQA_CHROMA_URL) keeps "
+            "its own files"
+        )
+    services = build_services(settings, writer=True, check_store=True)
+    try:
+        counts = services.store.count_documents(), services.store.count_chunks()
+    finally:
+        services.close()
+    if services.repaired is None:
+        typer.echo(
+            f"the store at {settings.data_dir} reads cleanly: "
+            f"{counts[0]} documents, {counts[1]} chunks"
+        )
+    else:
+        typer.echo(services.repaired.summary())
+
+
+def _say_if_repaired(services: "Services") -> None:
+    if services.repaired is not None:
+        err.print(f"newsqa: {services.repaired.summary()}", highlight=False, markup=False)
 
 
 @app.command("llm-server")

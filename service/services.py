@@ -6,10 +6,12 @@ from service.answer.service import AnswerService, ExtractiveGenerator, Generator
 from service.config import Settings
 from service.ingest.chunk import TokenChunker
 from service.ingest.pipeline import Ingestor
+from service.ingest.repair import RepairReport, rebuild
 from service.retrieval.hybrid import HybridRetriever
 from service.summary.service import Summarizer, SummaryService
 from vectorstore.client import make_chroma_client
 from vectorstore.embeddings import Embedder, make_embedder
+from vectorstore.health import damage
 from vectorstore.lock import WriterLock
 from vectorstore.store import ArticleStore
 
@@ -24,6 +26,7 @@ class Services:
     answerer: AnswerService
     summarizer: SummaryService
     lock: WriterLock | None = None
+    repaired: RepairReport | None = None
 
     def close(self) -> None:
         if self.lock is not None:
@@ -31,16 +34,27 @@ class Services:
 
 
 def build_services(
-    settings: Settings, writer: bool = True, embedder: Embedder | None = None
+    settings: Settings,
+    writer: bool = True,
+    embedder: Embedder | None = None,
+    check_store: bool = False,
 ) -> Services:
-    """`writer` takes the embedded store's single-writer lock (a Chroma server needs none)."""
+    """`writer` takes the embedded store's single-writer lock (a Chroma server needs none).
+
+    A writer checks the embedded store in a child process before opening it when the last
+    writer was killed, or when `check_store` asks, and rebuilds it if it is damaged."""
     lock = None
+    repaired = None
     if writer and not settings.chroma_url:
         lock = WriterLock(settings.data_dir)
         lock.acquire()
     try:
-        store = ArticleStore(make_chroma_client(settings), prefix=settings.collection_prefix)
         embedder = embedder or make_embedder(settings)
+        if lock is not None and (check_store or lock.previous_holder_died):
+            reason = damage(settings.data_dir, settings.collection_prefix)
+            if reason is not None:
+                repaired = rebuild(settings, embedder, reason)
+        store = ArticleStore(make_chroma_client(settings), prefix=settings.collection_prefix)
     except BaseException:
         if lock is not None:
             lock.release()
@@ -60,6 +74,7 @@ def build_services(
         answerer=AnswerService(retriever, generator),
         summarizer=summarizer,
         lock=lock,
+        repaired=repaired,
     )
 
 

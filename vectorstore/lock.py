@@ -1,7 +1,8 @@
 """Single-writer guard for the embedded store: an exclusive, non-blocking file lock.
 
 flock is released by the kernel when the holder dies, so a crashed writer never leaves the
-store locked.
+store locked. The holder's pid stays in the file until it releases the lock: finding one there
+on acquiring means the last writer stopped without releasing (killed, crashed).
 """
 
 import fcntl
@@ -11,11 +12,14 @@ from typing import IO
 
 from service.errors import StoreLockedError
 
+LOCK_FILE_NAME = ".newsqa-writer.lock"
+
 
 class WriterLock:
     def __init__(self, directory: Path) -> None:
-        self.path = directory / ".newsqa-writer.lock"
+        self.path = directory / LOCK_FILE_NAME
         self._handle: IO[str] | None = None
+        self.previous_holder_died = False
 
     def acquire(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -32,6 +36,8 @@ class WriterLock:
                 "between processes"
             ) from None
         handle.seek(0)
+        self.previous_holder_died = bool(handle.read().strip())
+        handle.seek(0)
         handle.truncate()
         handle.write(str(os.getpid()))
         handle.flush()
@@ -39,6 +45,9 @@ class WriterLock:
 
     def release(self) -> None:
         if self._handle is not None:
+            self._handle.seek(0)
+            self._handle.truncate()
+            self._handle.flush()
             fcntl.flock(self._handle.fileno(), fcntl.LOCK_UN)
             self._handle.close()
             self._handle = None

@@ -122,6 +122,10 @@ class Ingestor:
         previous = self.store.content_hash(document.id)
         if previous == document.content_hash:
             return ItemResult(source, Outcome.UNCHANGED, document.id)
+        outcome = Outcome.ADDED if previous is None else Outcome.UPDATED
+        return self._staged(document, source, outcome)
+
+    def _staged(self, document: StoredDocument, source: str, outcome: Outcome) -> StagedDocument:
         pieces = self.chunker.chunk(document.text)
         chunks = [
             StoredChunk(
@@ -141,8 +145,26 @@ class Ingestor:
             )
             for piece in pieces
         ]
-        outcome = Outcome.ADDED if previous is None else Outcome.UPDATED
         return StagedDocument(document, chunks, source, outcome)
+
+    def restore(
+        self, documents: list[StoredDocument], on_progress: Callable[[int, int], None]
+    ) -> IngestReport:
+        """Chunk and embed stored documents again as they are (text, metadata, hash): how a
+        damaged store is rebuilt from its document records."""
+        report = IngestReport()
+        started = time.perf_counter()
+        pending: list[StagedDocument] = []
+        for done, document in enumerate(documents, start=1):
+            pending.append(self._staged(document, "restore", Outcome.ADDED))
+            if sum(len(item.chunks) for item in pending) >= WRITE_BATCH_CHUNKS:
+                report.results += self.write(pending, report)
+                pending.clear()
+                on_progress(done, len(documents))
+        report.results += self.write(pending, report)
+        on_progress(len(documents), len(documents))
+        report.seconds = time.perf_counter() - started
+        return report
 
     def write(self, staged: list[StagedDocument], report: IngestReport) -> list[ItemResult]:
         """Embed and store staged documents together: one embedding pass and one Chroma
@@ -158,7 +180,7 @@ class Ingestor:
         ]
         vectors = self.embedder.embed(texts)
         report.chunks_embedded += len(texts)
-        ingested_at = datetime.now(UTC).isoformat(timespec="seconds")
+        now = datetime.now(UTC).isoformat(timespec="seconds")
         writes: list[DocumentWrite] = []
         offset = 0
         for item in staged:
@@ -166,7 +188,7 @@ class Ingestor:
                 **{
                     **item.document.__dict__,
                     "n_chunks": len(item.chunks),
-                    "ingested_at": ingested_at,
+                    "ingested_at": item.document.ingested_at or now,  # a restore keeps its own
                 }
             )
             writes.append(

@@ -1,0 +1,117 @@
+"""Crash safety: `newsqa ingest` killed (SIGKILL) at random points never leaves a partial
+document, a run after it finishes the job with no duplicates, and a store a crash left damaged
+is rebuilt from its document records instead of crashing the next process."""
+
+import json
+import random
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.corpus import build
+from tests.conftest import BIN, ROOT, free_port, process_env, wait_for_http
+
+# Over 1,000 chunks: Chroma writes an HNSW segment to disk only past 1,000 vectors.
+FEED_ARTICLES = 360
+KILLS = 4
+
+
+@pytest.fixture(scope="module")
+def feed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build(tmp_path_factory.mktemp("feed"), articles=FEED_ARTICLES, progress=False)
+
+
+def store_state(store: Path) -> dict[str, Any]:
+    """Opened by a new writer process, as the next `newsqa` command would open it."""
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.store_check", str(store)],
+        capture_output=True, text=True, cwd=ROOT, env=process_env(store), timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    state: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
+    return state
+
+
+def ingest(feed: Path, store: Path, log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as output:
+        return subprocess.Popen(
+            [str(BIN / "newsqa"), "ingest", str(feed)],
+            stdout=output, stderr=subprocess.STDOUT, env=process_env(store),
+        )  # fmt: skip
+
+
+def test_killed_ingests_leave_no_partial_document_and_a_rerun_no_duplicates(
+    feed: Path, tmp_path: Path
+) -> None:
+    store, log = tmp_path / "store", tmp_path / "ingest.log"
+    seed = random.randrange(1_000_000)
+    rng = random.Random(seed)
+    stored_after_kill = []
+    for kill in range(KILLS):
+        process = ingest(feed, store, log)
+        try:
+            process.wait(timeout=rng.uniform(3.5, 12.0))
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+        assert process.returncode == -signal.SIGKILL, f"seed {seed}: run {kill} was not killed"
+        state = store_state(store)
+        where = f"seed {seed}, after kill {kill + 1}: {state}"
+        assert state["partial"] == [] and state["unsafe_passages"] == [], where
+        stored_after_kill.append(state["documents"])
+    # The kills fell while documents were being written, not before or after.
+    assert any(0 < stored < FEED_ARTICLES for stored in stored_after_kill), stored_after_kill
+
+    final = subprocess.run(
+        [str(BIN / "newsqa"), "ingest", str(feed)],
+        capture_output=True, text=True, env=process_env(store), timeout=600,
+    )  # fmt: skip
+    assert final.returncode == 0, final.stderr
+    assert final.stdout.startswith(f"added {FEED_ARTICLES - stored_after_kill[-1]}, updated 0, ")
+    state = store_state(store)
+    assert state["documents"] == FEED_ARTICLES
+    assert state["chunks"] == state["chunks_named"] > 1000  # no duplicate, no orphan chunk
+    assert state["partial"] == [] and state["unsafe_passages"] == [] and state["passages"]
+
+
+def test_a_store_left_damaged_is_rebuilt_from_its_documents(feed: Path, tmp_path: Path) -> None:
+    store, log = tmp_path / "store", tmp_path / "ingest.log"
+    first = ingest(feed, store, log)
+    assert first.wait(timeout=600) == 0, log.read_text()
+    before = store_state(store)
+
+    # A writer is killed, and the crash leaves HNSW segment headers that Chroma cannot load.
+    port = free_port()
+    server = subprocess.Popen(
+        [str(BIN / "newsqa"), "serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=process_env(store),
+    )  # fmt: skip
+    wait_for_http(f"http://127.0.0.1:{port}/healthz", server)
+    server.send_signal(signal.SIGKILL)
+    server.wait()
+    headers = sorted(store.glob("*/header.bin"))
+    assert headers
+    for header in headers:
+        header.write_bytes(random.Random(7).randbytes(header.stat().st_size))
+
+    again = subprocess.run(
+        [str(BIN / "newsqa"), "ingest", str(feed)],
+        capture_output=True, text=True, env=process_env(store), timeout=600,
+    )  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert "the store was damaged" in again.stderr
+    assert f"rebuilt {FEED_ARTICLES} documents" in again.stderr
+    # The rebuilt records keep their content hashes: nothing needs ingesting again.
+    assert again.stdout.startswith(f"added 0, updated 0, unchanged {FEED_ARTICLES}, failed 0")
+    after = store_state(store)
+    assert after["repaired"] is None  # a clean stop since: no second check, no second rebuild
+    for key in ("documents", "chunks", "chunks_named"):
+        assert after[key] == before[key]
+    assert after["partial"] == [] and after["passages"]
+    kept = list(tmp_path.glob("store.damaged-*"))
+    assert len(kept) == 1 and (kept[0] / "chroma.sqlite3").exists()
+    assert sorted(kept[0].glob("*/header.bin"))  # the damaged files are kept, not deleted
