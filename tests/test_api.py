@@ -1,5 +1,7 @@
-"""The HTTP service as clients see it: a real uvicorn process on a free port."""
+"""The HTTP service as clients see it: a real uvicorn process on a free port, over the embedded
+store and over a real `chroma run` server."""
 
+import uuid
 from collections.abc import Iterator
 
 import httpx
@@ -9,9 +11,17 @@ from service.ingest.clean import clean_article
 from tests.conftest import ARTICLES, newsqa_server, read_events
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with newsqa_server(tmp_path_factory.mktemp("api")) as url:
+@pytest.fixture(scope="module", params=["embedded", "chroma-server"])
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    env = {}
+    if request.param == "chroma-server":
+        env = {
+            "NEWSQA_CHROMA_URL": request.getfixturevalue("chroma_server"),
+            "NEWSQA_COLLECTION_PREFIX": f"api{uuid.uuid4().hex[:8]}",
+        }
+    with newsqa_server(tmp_path_factory.mktemp("api"), **env) as url:
         yield url
 
 

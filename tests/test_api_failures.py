@@ -1,6 +1,7 @@
 """When a part behind the API fails or is slow, clients get a problem+json 503/504, not a hang."""
 
 import socket
+import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -8,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import BIN, assert_problem, newsqa_server, serving
+from tests.conftest import BIN, assert_problem, free_port, newsqa_server, wait_for_http
 
 
 @pytest.fixture
@@ -59,21 +60,46 @@ def test_request_timeout_gives_504(tmp_path: Path) -> None:
         assert httpx.get(f"{url}/healthz").status_code == 200
 
 
-def test_a_stopped_chroma_server_is_503_and_readyz_says_so(tmp_path: Path) -> None:
-    data = str(tmp_path / "chroma")
-    chroma = serving(
-        lambda port: [str(BIN / "chroma"), "run", "--path", data, "--port", str(port)],
-        "/api/v2/heartbeat",
-        tmp_path / "chroma.log",
-    )
-    chroma_url = chroma.__enter__()
+def test_a_stopped_chroma_server_is_503_and_the_service_recovers_when_it_returns(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    chroma_url = f"http://127.0.0.1:{port}"
+
+    def start_chroma() -> subprocess.Popen[bytes]:
+        with (tmp_path / "chroma.log").open("ab") as log:
+            process = subprocess.Popen(
+                [str(BIN / "chroma"), "run", "--path", str(tmp_path / "chroma"), "--port",
+                 str(port)], stdout=log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        wait_for_http(f"{chroma_url}/api/v2/heartbeat", process)
+        return process
+
+    chroma = start_chroma()
     try:
         with newsqa_server(tmp_path, NEWSQA_CHROMA_URL=chroma_url) as url:
             assert httpx.get(f"{url}/readyz").json()["documents"] == 5
-            chroma.__exit__(None, None, None)  # stop Chroma; newsqa stays up
+            chroma.terminate()  # Chroma goes away mid-run; newsqa stays up
+            chroma.wait(timeout=30)
             assert httpx.get(f"{url}/healthz").status_code == 200
             assert_problem(httpx.get(f"{url}/readyz"), 503)
             detail = assert_problem(httpx.get(f"{url}/v1/documents/000_24ebec4603e8d0ce"), 503)
             assert "Chroma" in detail["detail"]
+            asked = httpx.post(f"{url}/v1/ask", json={"question": "Who is Witkoff?"}, timeout=60)
+            assert asked.status_code in (503, 504)
+            assert_problem(asked, asked.status_code)
+            ingested = httpx.post(
+                f"{url}/v1/documents", json={"id": "late-news", "text": "Rain fell in Leeds."}
+            )
+            assert ingested.status_code in (503, 504)
+
+            chroma = start_chroma()  # back on the same port, same data
+            assert httpx.get(f"{url}/readyz").json()["documents"] == 5
+            answer = httpx.post(
+                f"{url}/v1/ask", json={"question": "What did Witkoff say about Putin?"}, timeout=60
+            )
+            assert answer.status_code == 200 and answer.json()["citations"]
+            assert httpx.get(f"{url}/v1/documents/late-news").status_code == 404
     finally:
-        chroma.__exit__(None, None, None)
+        chroma.terminate()
+        chroma.wait(timeout=30)
