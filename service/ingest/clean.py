@@ -45,14 +45,16 @@ class CleanText:
 def strip_markdown(text: str) -> str:
     """Markdown syntax to plain prose (headings, emphasis, links, images, list bullets)."""
     text = re.sub(r"^```.*?$", "", text, flags=re.MULTILINE)
-    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", text)
-    text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)
+    # Spans exclude their own delimiters, so each try ends at the next one: linear time even
+    # on hostile input such as 100k nested brackets (these patterns were quadratic before).
+    text = re.sub(r"!\[[^\[\]]*\]\([^()]*\)", "", text)
+    text = re.sub(r"\[([^\[\]]+)\]\([^()]*\)", r"\1", text)
     text = re.sub(r"^\s{0,3}#{1,6}\s+", "", text, flags=re.MULTILINE)
     text = re.sub(r"^\s{0,3}(?:[-*+]|\d+[.)])\s+", "", text, flags=re.MULTILINE)
     text = re.sub(r"^\s{0,3}>\s?", "", text, flags=re.MULTILINE)
     text = re.sub(r"^\s*(?:-{3,}|\*{3,}|_{3,})\s*$", "", text, flags=re.MULTILINE)
-    text = re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
-    text = re.sub(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])", r"\1", text)
+    text = re.sub(r"\*\*([^*\n]+)\*\*|__([^_\n]+)__", lambda m: m[1] or m[2], text)
+    text = re.sub(r"(?<![\w*])\*(?!\s)([^*\n]+)(?<!\s)\*(?![\w*])", r"\1", text)
     return re.sub(r"`([^`]+)`", r"\1", text)
 
 

@@ -68,6 +68,9 @@ def load_file(path: Path, max_bytes: int) -> list[RawDocument]:
             f"unsupported file type {suffix or '(none)'!r}; use {', '.join(SUPPORTED_SUFFIXES)}"
         )
     try:
+        size = path.stat().st_size
+        if size > max_bytes:  # refused before it is read: a huge file costs no memory
+            raise PayloadTooLarge(f"file is {size:,} bytes, over the {max_bytes:,}-byte limit")
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror or exc}") from None
@@ -111,13 +114,19 @@ def _from_html(html: str, stem: str, filename: str) -> RawDocument:
     )
 
 
-def _from_json(text: str, stem: str, filename: str) -> list[RawDocument]:
+def _parse_json(text: str, where: str) -> Any:
     try:
-        value = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(
-            f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+            f"invalid JSON{where}: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from None
+    except RecursionError:  # the parser recurses once a nesting level
+        raise InputError(f"invalid JSON{where}: nested too deeply") from None
+
+
+def _from_json(text: str, stem: str, filename: str) -> list[RawDocument]:
+    value = _parse_json(text, "")
     if isinstance(value, dict):
         return [record_to_document(value, default_id=stem, default_source=filename)]
     if isinstance(value, list):
@@ -135,10 +144,7 @@ def _from_jsonl(text: str, stem: str, filename: str) -> list[RawDocument]:
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"invalid JSON on line {number}: {exc.msg}") from None
+        value = _parse_json(line, f" on line {number}")
         documents.append(
             record_to_document(
                 value,

@@ -20,6 +20,7 @@ from vectorstore.store import (
     DocumentWrite,
     StoredChunk,
     StoredDocument,
+    check_doc_id,
     chunk_id,
 )
 
@@ -102,6 +103,7 @@ class Ingestor:
         return hashlib.sha256(json.dumps(payload).encode("utf-8")).hexdigest()
 
     def prepare(self, raw: RawDocument) -> StoredDocument:
+        check_doc_id(raw.id)  # every way in (files, JSON, uploads) meets the same rule
         cleaned = clean_article(raw.text, title=raw.title, markdown=raw.is_markdown)
         if not cleaned.text:
             raise InputError("no article text left after cleaning")
