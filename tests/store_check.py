@@ -3,8 +3,10 @@ and print, as JSON, what the crash tests judge it by. It runs in its own process
 test process never holds a Chroma client for a store that other processes write."""
 
 import json
+import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from service.config import load_settings
 from service.services import build_services
@@ -44,6 +46,19 @@ def state(data_dir: Path) -> dict[str, object]:
         }
     finally:
         services.close()
+
+
+def checked(store: Path) -> dict[str, Any]:
+    """`state` of the store, computed in a new process (the caller keeps no Chroma client)."""
+    from tests.conftest import ROOT, process_env
+
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.store_check", str(store)],
+        capture_output=True, text=True, cwd=ROOT, env=process_env(store), timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    result: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
+    return result
 
 
 if __name__ == "__main__":

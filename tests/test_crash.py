@@ -2,18 +2,16 @@
 document, a run after it finishes the job with no duplicates, and a store a crash left damaged
 is rebuilt from its document records instead of crashing the next process."""
 
-import json
 import random
 import signal
 import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from bench.corpus import build
-from tests.conftest import BIN, ROOT, free_port, process_env, wait_for_http
+from tests.conftest import BIN, free_port, process_env, wait_for_http
+from tests.store_check import checked
 
 # Over 1,000 chunks: Chroma writes an HNSW segment to disk only past 1,000 vectors.
 FEED_ARTICLES = 360
@@ -23,17 +21,6 @@ KILLS = 4
 @pytest.fixture(scope="module")
 def feed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build(tmp_path_factory.mktemp("feed"), articles=FEED_ARTICLES, progress=False)
-
-
-def store_state(store: Path) -> dict[str, Any]:
-    """Opened by a new writer process, as the next `newsqa` command would open it."""
-    done = subprocess.run(
-        [sys.executable, "-m", "tests.store_check", str(store)],
-        capture_output=True, text=True, cwd=ROOT, env=process_env(store), timeout=600,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    state: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
-    return state
 
 
 def ingest(feed: Path, store: Path, log: Path) -> subprocess.Popen[bytes]:
@@ -59,7 +46,7 @@ def test_killed_ingests_leave_no_partial_document_and_a_rerun_no_duplicates(
             process.send_signal(signal.SIGKILL)
             process.wait()
         assert process.returncode == -signal.SIGKILL, f"seed {seed}: run {kill} was not killed"
-        state = store_state(store)
+        state = checked(store)
         where = f"seed {seed}, after kill {kill + 1}: {state}"
         assert state["partial"] == [] and state["unsafe_passages"] == [], where
         stored_after_kill.append(state["documents"])
@@ -72,7 +59,7 @@ def test_killed_ingests_leave_no_partial_document_and_a_rerun_no_duplicates(
     )  # fmt: skip
     assert final.returncode == 0, final.stderr
     assert final.stdout.startswith(f"added {FEED_ARTICLES - stored_after_kill[-1]}, updated 0, ")
-    state = store_state(store)
+    state = checked(store)
     assert state["documents"] == FEED_ARTICLES
     assert state["chunks"] == state["chunks_named"] > 1000  # no duplicate, no orphan chunk
     assert state["partial"] == [] and state["unsafe_passages"] == [] and state["passages"]
@@ -82,7 +69,7 @@ def test_a_store_left_damaged_is_rebuilt_from_its_documents(feed: Path, tmp_path
     store, log = tmp_path / "store", tmp_path / "ingest.log"
     first = ingest(feed, store, log)
     assert first.wait(timeout=600) == 0, log.read_text()
-    before = store_state(store)
+    before = checked(store)
 
     # A writer is killed, and the crash leaves HNSW segment headers that Chroma cannot load.
     port = free_port()
@@ -107,7 +94,7 @@ def test_a_store_left_damaged_is_rebuilt_from_its_documents(feed: Path, tmp_path
     assert f"rebuilt {FEED_ARTICLES} documents" in again.stderr
     # The rebuilt records keep their content hashes: nothing needs ingesting again.
     assert again.stdout.startswith(f"added 0, updated 0, unchanged {FEED_ARTICLES}, failed 0")
-    after = store_state(store)
+    after = checked(store)
     assert after["repaired"] is None  # a clean stop since: no second check, no second rebuild
     for key in ("documents", "chunks", "chunks_named"):
         assert after[key] == before[key]
