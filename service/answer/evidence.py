@@ -46,6 +46,9 @@ _INSTRUCTION = re.compile(
     r"ignore (?:all |any )?(?:the )?(?:previous|prior|above|earlier) (?:instructions|prompts?)|"
     r"disregard (?:all |any )?(?:the )?(?:previous|prior|above) |"
     r"\b(?:system|assistant|developer)\s*(?:prompt|message|notice|override)\s*:|"
+    r"\bsystem\s+(?:notice|override|prompt)\b|"
+    # chat-template role tags (ChatML, Gemma, Llama 2)
+    r"<\|[a-z_]+\|>|<(?:start|end)_of_turn>|\[/?INST\]|<</?SYS>>|"
     r"(?:^|\n)\s*(?:system|assistant|developer)\s*:|"
     r"\bthe (?:assistant|ai|model|chatbot|bot)\s+(?:must|should|shall|will)\b|"
     r"you are now\b|new instructions?\s*:|</?(?:context|passage|system|instructions?)>|"

@@ -54,8 +54,12 @@ def make_chat_model(settings: Settings) -> BaseChatModel:
 
 
 def fence(text: str) -> str:
-    """Passage text cannot close its own fence or open a new one."""
-    return re.sub(r"<\s*/?\s*(passage|system|context|instructions?)", r"‹\1", text, flags=re.I)
+    """Passage text cannot close its own fence, open a new one, or pose as a chat turn (a
+    role tag in the prompt text may be read as the model's own special token)."""
+    text = re.sub(r"<\s*/?\s*(passage|system|context|instructions?)", r"‹\1", text, flags=re.I)
+    return re.sub(
+        r"<(?=\|[a-z_]+\||(?:start|end)_of_turn|</?SYS>)|\[(?=/?INST\])", "‹", text, flags=re.I
+    )
 
 
 def render_passages(texts: list[str]) -> str:

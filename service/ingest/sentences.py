@@ -2,7 +2,12 @@
 
 import re
 
-_CANDIDATE = re.compile(r"[.!?…]+[\"”’')\]]*(?=\s)")
+# Sentence-ending punctuation, or the end of a markup token (a tag such as </context> or
+# <|im_start|>, a markdown link or image): text injected into an article as markup then stands
+# as a sentence of its own instead of swallowing the true sentence next to it.
+_MARKUP_END = r"<[^<>\n]{1,60}>(?=\s)|!?\[[^\[\]\n]*\]\([^()\n]*\)(?=\s)"
+_CANDIDATE = re.compile(r"[.!?…]+[\"”’')\]]*(?=\s)|" + _MARKUP_END)
+_MARKUP_START = re.compile(r"<[^<>\n]{1,60}>|!\[")
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof gen sen rep gov lt col st sgt capt adm jr sr inc ltd co corp vs etc no "
     "jan feb mar apr jun jul aug sep sept oct nov dec approx est dept univ fig".split()
@@ -27,8 +32,12 @@ def _is_boundary(text: str, match: re.Match[str]) -> bool:
     if not stripped or stripped[0] == "\n":
         return True
     first = stripped[0]
+    if _MARKUP_START.match(stripped):
+        return True
     if not (first.isupper() or first.isdigit() or first in _OPENING):
         return False
+    if match.group(0)[0] in "<[!":
+        return True  # after markup: nothing below applies
     punct_at = match.start()
     word_match = re.search(r"(\S+)$", text[:punct_at])
     word = word_match.group(1) if word_match else ""
