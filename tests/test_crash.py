@@ -99,6 +99,15 @@ def test_a_store_left_damaged_is_rebuilt_from_its_documents(feed: Path, tmp_path
     for key in ("documents", "chunks", "chunks_named"):
         assert after[key] == before[key]
     assert after["partial"] == [] and after["passages"]
+    repair = subprocess.run(
+        [str(BIN / "newsqa"), "repair"],
+        capture_output=True, text=True, env=process_env(store), timeout=600,
+    )  # fmt: skip
+    assert repair.returncode == 0, repair.stderr
+    assert repair.stdout.strip() == (
+        f"the store at {store} reads cleanly: {after['documents']} documents, "
+        f"{after['chunks']} chunks"
+    )
     kept = list(tmp_path.glob("store.damaged-*"))
     assert len(kept) == 1 and (kept[0] / "chroma.sqlite3").exists()
     assert sorted(kept[0].glob("*/header.bin"))  # the damaged files are kept, not deleted
