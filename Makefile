@@ -68,8 +68,9 @@ test: lint typecheck pytest
 # On demand, never part of `make test`: SCALES=1k,10k,100k REPEATS=3 → bench/RESULTS.md.
 SCALES  ?= 1k,10k,100k
 REPEATS ?= 3
+SYSTEMS ?= newsqa,plain
 bench: install
-	$(BIN)/python -m bench --scales $(SCALES) --repeats $(REPEATS)
+	$(BIN)/python -m bench --scales $(SCALES) --repeats $(REPEATS) --systems $(SYSTEMS)
 
 clean:
 	rm -rf $(VENV) vectorstore/data test-output bench/.work

@@ -40,38 +40,46 @@ def run_scale(
     passes: int,
     seconds: float,
     plain_again_up_to: int,
+    systems: set[str],
 ) -> dict[str, Any]:
     ours, theirs = models
     chunks = SCALES[name]
     say(f"[{name}] corpus of about {chunks:,} chunks")
     files = corpus_files(work, chunks)
     asked = questions()
-    newsqa_runs, plain_runs = [], []
+    result: dict[str, Any] = {"scale": name, "repeats": repeats, "questions": len(asked)}
     # newsqa first, its HTTP phase next: a failure there shows before the long plain runs.
-    for repeat in range(1, repeats + 1):
-        say(f"[{name}] run {repeat}/{repeats}: newsqa")
-        newsqa_runs.append(ingest_newsqa(files, work / "newsqa", ours, asked, passes))
-    say(f"[{name}] newsqa over HTTP: latency, then 1/4/8 clients for {seconds:g} s each")
-    served = serve_and_load(work / "newsqa", asked, passes, seconds)
-    for repeat in range(1, repeats + 1):
-        say(f"[{name}] run {repeat}/{repeats}: plain LangChain")
-        plain_runs.append(ingest_plain(files, work / "plain", theirs, asked, passes))
-    plain_again = None
-    if chunks <= plain_again_up_to:
-        say(f"[{name}] plain LangChain run again over the same files")
-        plain_again = reingest_plain(files, work / "plain", theirs)
-    return {
-        "scale": name,
-        "repeats": repeats,
-        "questions": len(asked),
-        "newsqa": {
+    if "newsqa" in systems:
+        newsqa_runs = []
+        for repeat in range(1, repeats + 1):
+            say(f"[{name}] run {repeat}/{repeats}: newsqa")
+            newsqa_runs.append(ingest_newsqa(files, work / "newsqa", ours, asked, passes))
+            say(f"[{name}]   {_brief(newsqa_runs[-1])}")
+        say(f"[{name}] newsqa over HTTP: latency, then 1/4/8 clients for {seconds:g} s each")
+        served = serve_and_load(work / "newsqa", asked, passes, seconds)
+        say(f"[{name}]   {served}")
+        result["newsqa"] = {
             "runs": newsqa_runs,
             **_ingest_medians(newsqa_runs),
             "reingest_seconds": round(median_of(newsqa_runs, "reingest_seconds"), 3),
             **served,
-        },
-        "plain": {"runs": plain_runs, **_ingest_medians(plain_runs), "again": plain_again},
-    }
+        }
+    if "plain" in systems:
+        plain_runs = []
+        for repeat in range(1, repeats + 1):
+            say(f"[{name}] run {repeat}/{repeats}: plain LangChain")
+            plain_runs.append(ingest_plain(files, work / "plain", theirs, asked, passes))
+            say(f"[{name}]   {_brief(plain_runs[-1])}")
+        plain_again = None
+        if chunks <= plain_again_up_to:
+            say(f"[{name}] plain LangChain run again over the same files")
+            plain_again = reingest_plain(files, work / "plain", theirs)
+        result["plain"] = {"runs": plain_runs, **_ingest_medians(plain_runs), "again": plain_again}
+    return result
+
+
+def _brief(run: dict[str, Any]) -> str:
+    return ", ".join(f"{key} {value}" for key, value in run.items())
 
 
 def _ingest_medians(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -99,12 +107,18 @@ def main() -> None:
         choices=SCALES,
         help="largest scale at which the plain pipeline is run a second time (it re-embeds all)",
     )
+    parser.add_argument(
+        "--systems", default="newsqa,plain", help="comma-separated: newsqa plain (default both)"
+    )
     parser.add_argument("--work", type=Path, default=BENCH / ".work", help="corpora and stores")
     args = parser.parse_args()
     names = [name.strip() for name in args.scales.split(",") if name.strip()]
     unknown = [name for name in names if name not in SCALES]
     if unknown:
         parser.error(f"unknown scale {unknown}; choose from {', '.join(SCALES)}")
+    systems = {system.strip() for system in args.systems.split(",") if system.strip()}
+    if not systems or systems - {"newsqa", "plain"}:
+        parser.error("--systems takes newsqa, plain or both")
     # newsqa's own embedder (int8 ONNX); the plain pipeline's sentence-transformers as
     # HuggingFaceEmbeddings runs it. Loads are timed apart from ingest.
     models = (make_embedder(load_settings(_env_file=None)), TorchMiniLM(batch_size=32))
@@ -125,6 +139,7 @@ def main() -> None:
             args.passes,
             args.seconds,
             SCALES[args.plain_again_up_to],
+            systems,
         )
         result["model_load_seconds"] = load_seconds
         result["machine"] = machine()
