@@ -6,7 +6,7 @@ from service.answer.service import AnswerService, ExtractiveGenerator, Generator
 from service.config import Settings
 from service.ingest.chunk import TokenChunker
 from service.ingest.pipeline import Ingestor
-from service.ingest.repair import RepairReport, rebuild
+from service.ingest.repair import RepairReport, rebuild, rebuild_pending
 from service.retrieval.hybrid import HybridRetriever
 from service.summary.service import Summarizer, SummaryService
 from vectorstore.client import make_chroma_client
@@ -42,7 +42,8 @@ def build_services(
     """`writer` takes the embedded store's single-writer lock (a Chroma server needs none).
 
     A writer checks the embedded store in a child process before opening it when the last
-    writer was killed, or when `check_store` asks, and rebuilds it if it is damaged."""
+    writer was killed, or when `check_store` asks, and rebuilds it if it is damaged (or
+    finishes a rebuild that was cut short)."""
     lock = None
     repaired = None
     if writer and not settings.chroma_url:
@@ -50,10 +51,12 @@ def build_services(
         lock.acquire()
     try:
         embedder = embedder or make_embedder(settings)
-        if lock is not None and (check_store or lock.previous_holder_died):
-            reason = damage(settings.data_dir, settings.collection_prefix)
-            if reason is not None:
-                repaired = rebuild(settings, embedder, reason)
+        if lock is not None:
+            found = None
+            if check_store or lock.previous_holder_died:
+                found = damage(settings.data_dir, settings.collection_prefix)
+            if found is not None or rebuild_pending(settings.data_dir):
+                repaired = rebuild(settings, embedder, found)
         store = ArticleStore(make_chroma_client(settings), prefix=settings.collection_prefix)
     except BaseException:
         if lock is not None:

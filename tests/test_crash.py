@@ -5,6 +5,7 @@ is rebuilt from its document records instead of crashing the next process."""
 import random
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -65,13 +66,8 @@ def test_killed_ingests_leave_no_partial_document_and_a_rerun_no_duplicates(
     assert state["partial"] == [] and state["unsafe_passages"] == [] and state["passages"]
 
 
-def test_a_store_left_damaged_is_rebuilt_from_its_documents(feed: Path, tmp_path: Path) -> None:
-    store, log = tmp_path / "store", tmp_path / "ingest.log"
-    first = ingest(feed, store, log)
-    assert first.wait(timeout=600) == 0, log.read_text()
-    before = checked(store)
-
-    # A writer is killed, and the crash leaves HNSW segment headers that Chroma cannot load.
+def kill_a_writer_and_damage_the_store(store: Path) -> None:
+    """A writer is killed, and the crash leaves HNSW segment headers Chroma cannot load."""
     port = free_port()
     server = subprocess.Popen(
         [str(BIN / "newsqa"), "serve", "--port", str(port)],
@@ -84,6 +80,15 @@ def test_a_store_left_damaged_is_rebuilt_from_its_documents(feed: Path, tmp_path
     assert headers
     for header in headers:
         header.write_bytes(random.Random(7).randbytes(header.stat().st_size))
+
+
+def test_a_store_left_damaged_is_rebuilt_from_its_documents(feed: Path, tmp_path: Path) -> None:
+    store, log = tmp_path / "store", tmp_path / "ingest.log"
+    first = ingest(feed, store, log)
+    assert first.wait(timeout=600) == 0, log.read_text()
+    before = checked(store)
+
+    kill_a_writer_and_damage_the_store(store)
 
     again = subprocess.run(
         [str(BIN / "newsqa"), "ingest", str(feed)],
@@ -111,3 +116,25 @@ def test_a_store_left_damaged_is_rebuilt_from_its_documents(feed: Path, tmp_path
     kept = list(tmp_path.glob("store.damaged-*"))
     assert len(kept) == 1 and (kept[0] / "chroma.sqlite3").exists()
     assert sorted(kept[0].glob("*/header.bin"))  # the damaged files are kept, not deleted
+
+    # The rebuild itself is killed part-way; the next writer takes it up from the same records.
+    kill_a_writer_and_damage_the_store(store)
+    rebuild_log = tmp_path / "rebuild.log"
+    rebuilding = ingest(feed, store, rebuild_log)
+    deadline = time.monotonic() + 300
+    while f"/{FEED_ARTICLES} documents" not in rebuild_log.read_text():
+        assert rebuilding.poll() is None and time.monotonic() < deadline, rebuild_log.read_text()
+        time.sleep(0.1)
+    rebuilding.send_signal(signal.SIGKILL)
+    rebuilding.wait()
+    resumed = subprocess.run(
+        [str(BIN / "newsqa"), "repair"],
+        capture_output=True, text=True, env=process_env(store), timeout=600,
+    )  # fmt: skip
+    assert resumed.returncode == 0, resumed.stderr
+    assert "an earlier rebuild from" in resumed.stdout and "was cut short" in resumed.stdout
+    assert f"rebuilt {FEED_ARTICLES} documents" in resumed.stdout
+    final = checked(store)
+    for key in ("documents", "chunks", "chunks_named"):
+        assert final[key] == before[key]
+    assert final["partial"] == []

@@ -5,6 +5,8 @@ made again. Chroma keeps records in SQLite and vectors in HNSW segment files; a 
 segment file that Chroma cannot load, or that kills the process loading it. The repair never
 loads the damaged segments: it moves every store file aside (nothing is deleted), reads the
 document records from a copy of the SQLite file alone, and ingests them into a fresh store.
+Until that is done a marker in the store names the folder set aside, so a rebuild that is itself
+cut short is taken up again by the next writer, from the same records.
 """
 
 import logging
@@ -28,6 +30,7 @@ from vectorstore.store import ArticleStore, StoredDocument
 
 log = logging.getLogger("newsqa.repair")
 _PAGE = 1000
+REBUILD_MARKER = ".newsqa-rebuilding"  # holds the path of the folder being rebuilt from
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,7 @@ class RepairReport:
 
     def summary(self) -> str:
         return (
-            f"the store was damaged ({self.reason}); rebuilt {self.documents} documents "
+            f"{self.reason}; rebuilt {self.documents} documents "
             f"({self.chunks} chunks) from their stored text in {self.seconds:.1f}s; "
             f"the damaged files are kept in {self.kept_at}"
         )
@@ -57,7 +60,7 @@ def set_aside(data_dir: Path) -> Path:
         kept = data_dir.with_name(f"{data_dir.name}.damaged-{stamp}-{suffix}")
     kept.mkdir()
     for entry in data_dir.iterdir():
-        if entry.name != LOCK_FILE_NAME:
+        if entry.name not in (LOCK_FILE_NAME, REBUILD_MARKER):
             entry.rename(kept / entry.name)
     return kept
 
@@ -94,12 +97,26 @@ def read_documents(kept: Path, prefix: str) -> list[StoredDocument]:
             ) from exc
 
 
-def rebuild(settings: Settings, embedder: Embedder, reason: str) -> RepairReport:
-    """Set the damaged store aside and ingest its documents into a fresh one at the same place.
+def rebuild_pending(data_dir: Path) -> bool:
+    return (data_dir / REBUILD_MARKER).exists()
+
+
+def rebuild(settings: Settings, embedder: Embedder, damage: str | None) -> RepairReport:
+    """Set the damaged store aside and ingest its documents into a fresh one at the same place,
+    or finish a rebuild that was cut short (`damage` None: the partial store is sound).
     Call it before this process opens the store: Chroma caches one client per path."""
     started = time.perf_counter()
-    log.warning("newsqa: the store at %s is damaged (%s); rebuilding it", settings.data_dir, reason)
-    kept = set_aside(settings.data_dir)
+    marker = settings.data_dir / REBUILD_MARKER
+    if marker.exists():
+        kept = Path(marker.read_text(encoding="utf-8").strip())
+        reason = f"an earlier rebuild from {kept} was cut short"
+        if damage is not None:  # the partial store is damaged too: keep it as well
+            set_aside(settings.data_dir)
+    else:
+        reason = f"the store was damaged ({damage})"
+        kept = set_aside(settings.data_dir)
+        marker.write_text(str(kept), encoding="utf-8")
+    log.warning("newsqa: %s; rebuilding the store at %s", reason, settings.data_dir)
     documents = read_documents(kept, settings.collection_prefix)
     store = ArticleStore(make_chroma_client(settings), prefix=settings.collection_prefix)
     chunker = TokenChunker(settings.chunk_tokens, settings.chunk_overlap)
@@ -112,6 +129,7 @@ def rebuild(settings: Settings, embedder: Embedder, reason: str) -> RepairReport
             logged[0] = done
 
     restored = ingestor.restore(documents, progress)
+    marker.unlink()
     return RepairReport(
         reason=reason,
         documents=len(restored.results),
