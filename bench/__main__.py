@@ -53,10 +53,13 @@ def run_scale(
         newsqa_runs = []
         for repeat in range(1, repeats + 1):
             say(f"[{name}] run {repeat}/{repeats}: newsqa")
-            newsqa_runs.append(ingest_newsqa(files, work / "newsqa", ours, asked, passes))
+            # A new folder a run: Chroma keeps one client per path in a process, and a client
+            # whose files were deleted under it fails (or writes to the deleted files).
+            store = work / "newsqa" / f"run-{repeat}"
+            newsqa_runs.append(ingest_newsqa(files, store, ours, asked, passes))
             say(f"[{name}]   {_brief(newsqa_runs[-1])}")
         say(f"[{name}] newsqa over HTTP: latency, then 1/4/8 clients for {seconds:g} s each")
-        served = serve_and_load(work / "newsqa", asked, passes, seconds)
+        served = serve_and_load(store, asked, passes, seconds)
         say(f"[{name}]   {served}")
         result["newsqa"] = {
             "runs": newsqa_runs,

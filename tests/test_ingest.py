@@ -3,6 +3,8 @@
 import json
 from pathlib import Path
 
+import pytest
+
 from service.ingest.pipeline import WRITE_BATCH_CHUNKS, Outcome
 from service.services import Services
 from tests.conftest import ARTICLES, CountingEmbedder
@@ -173,3 +175,14 @@ def test_a_feed_of_many_documents_is_stored_whole_and_in_order(
     assert services.store.count_chunks() == sum(
         document.n_chunks for document in services.store.list_documents(limit=100)[0]
     )
+
+
+def test_document_records_are_read_in_pages(
+    sample_services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unpaged read of every record fails past 32k documents (SQLite's variable limit)."""
+    monkeypatch.setattr("vectorstore.store._RECORDS_PER_PAGE", 2)
+    assert sample_services.store.document_ids() == sorted(SAMPLE_IDS)
+    records = sample_services.store.all_documents()
+    assert sorted(records) == sorted(SAMPLE_IDS)
+    assert all(record.content_hash and record.n_chunks for record in records.values())

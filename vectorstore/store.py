@@ -10,7 +10,7 @@ half-written document.
 
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +22,7 @@ from service.errors import InputError
 
 _GENERATION = "newsqa_generation"  # collection metadata key; a new value on every write
 _DOCS_PER_READ = 200
+_RECORDS_PER_PAGE = 5000
 
 DOC_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
@@ -160,7 +161,26 @@ class ArticleStore:
         }
 
     def document_ids(self) -> list[str]:
-        return sorted(self.documents.get(include=[])["ids"])
+        return sorted(doc_id for doc_id, _ in self._all_documents(with_metadata=False))
+
+    def all_documents(self) -> dict[str, StoredDocument]:
+        """Every document record, without text."""
+        return {
+            doc_id: self.document_from_record(doc_id, meta, "")
+            for doc_id, meta in self._all_documents(with_metadata=True)
+        }
+
+    def _all_documents(self, with_metadata: bool) -> Iterator[tuple[str, Any]]:
+        # Paged: one unpaged get of 30k+ records exceeds SQLite's limit on query variables.
+        include: Any = ["metadatas"] if with_metadata else []
+        offset = 0
+        while True:
+            found = self.documents.get(include=include, limit=_RECORDS_PER_PAGE, offset=offset)
+            metadatas: list[Any] = list(found["metadatas"] or [None] * len(found["ids"]))
+            yield from zip(found["ids"], metadatas, strict=True)
+            if len(found["ids"]) < _RECORDS_PER_PAGE:
+                return
+            offset += _RECORDS_PER_PAGE
 
     def list_documents(self, limit: int = 50, offset: int = 0) -> tuple[list[StoredDocument], int]:
         """Documents in id order, without their text, and the total count."""

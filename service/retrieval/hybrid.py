@@ -93,11 +93,7 @@ class HybridRetriever:
             if marker == self._marker and now - self._full_sync_at < FULL_SYNC_SECONDS:
                 self._synced_at = now
                 return
-            found = self.store.documents.get(include=["metadatas"])
-            current = {
-                doc_id: ArticleStore.document_from_record(doc_id, meta, "")
-                for doc_id, meta in zip(found["ids"], found["metadatas"] or [], strict=True)
-            }
+            current = self.store.all_documents()
             known = self._state.documents
             gone = set(known) - set(current)
             for doc_id in gone:
