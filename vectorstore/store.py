@@ -176,7 +176,8 @@ class ArticleStore:
         offset = 0
         while True:
             found = self.documents.get(include=include, limit=_RECORDS_PER_PAGE, offset=offset)
-            metadatas: list[Any] = list(found["metadatas"] or [None] * len(found["ids"]))
+            none: list[Any] = [None] * len(found["ids"])
+            metadatas: list[Any] = list(found["metadatas"] or none)
             yield from zip(found["ids"], metadatas, strict=True)
             if len(found["ids"]) < _RECORDS_PER_PAGE:
                 return
