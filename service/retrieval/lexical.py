@@ -171,9 +171,6 @@ class BM25Index:
         }
         self._dead = 0
 
-    def idf(self, term: str) -> float:
-        return self._idf(self.document_frequency(term))
-
     def _idf(self, df: int) -> float:
         n = len(self._slots)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
