@@ -44,13 +44,12 @@ def ingest(feed: Path, store: Path, log: Path) -> subprocess.Popen[bytes]:
 def test_killed_ingests_leave_no_partial_document_and_a_rerun_no_duplicates(
     killed_feed: Path, tmp_path: Path
 ) -> None:
-    feed = killed_feed
     store, log = tmp_path / "store", tmp_path / "ingest.log"
     seed = random.randrange(1_000_000)
     rng = random.Random(seed)
     stored_after_kill = []
     for kill in range(KILLS):
-        process = ingest(feed, store, log)
+        process = ingest(killed_feed, store, log)
         try:
             process.wait(timeout=rng.uniform(*KILL_WINDOW_SECONDS))
         except subprocess.TimeoutExpired:
@@ -65,7 +64,7 @@ def test_killed_ingests_leave_no_partial_document_and_a_rerun_no_duplicates(
     assert any(0 < stored < KILLED_FEED_ARTICLES for stored in stored_after_kill), stored_after_kill
 
     final = subprocess.run(
-        [str(BIN / "newsqa"), "ingest", str(feed)],
+        [str(BIN / "newsqa"), "ingest", str(killed_feed)],
         capture_output=True, text=True, env=process_env(store), timeout=600,
     )  # fmt: skip
     assert final.returncode == 0, final.stderr
