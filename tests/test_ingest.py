@@ -87,6 +87,30 @@ def test_editing_an_article_replaces_all_its_old_chunks(services: Services, arti
     assert {p: services.store.get_chunks(p) for p in others_before} == others_before
 
 
+def test_chunks_a_killed_run_left_are_dropped_when_the_changed_article_is_added(
+    services: Services, articles: Path
+) -> None:
+    target = articles / "003_90df2db88ee2fc19.txt"
+    services.ingestor.ingest_paths([target])
+    orphan_ids = {chunk.id for chunk in services.store.get_chunks(target.stem)}
+    # A run killed after storing the chunks, before the record naming them: chunks, no record.
+    services.store.documents.delete(ids=[target.stem])
+    assert services.store.count_documents() == 0 and services.store.count_chunks() > 0
+
+    target.write_text(
+        target.read_text(encoding="utf-8").replace("800,000", "650,000"), encoding="utf-8"
+    )
+    report = services.ingestor.ingest_paths([articles])
+    assert report.counts == {"added": 5, "updated": 0, "unchanged": 0, "failed": 0}
+    chunks = services.store.get_chunks(target.stem)
+    assert not orphan_ids & {chunk.id for chunk in chunks}
+    assert all("800,000" not in chunk.text for chunk in chunks)
+    assert services.store.count_chunks() == sum(
+        services.store.get_document(i).n_chunks
+        for i in SAMPLE_IDS  # type: ignore[union-attr]
+    )
+
+
 def test_delete_removes_a_document_entirely(services: Services) -> None:
     services.ingestor.ingest_paths([ARTICLES])
     before = services.store.count_chunks()

@@ -131,10 +131,13 @@ class ArticleStore:
     def _bump_generation(self) -> None:
         self.documents.modify(metadata={_GENERATION: uuid.uuid4().hex})
 
-    def content_hash(self, doc_id: str) -> str | None:
-        found = self.documents.get(ids=[doc_id], include=["metadatas"])
+    def content_hashes(self, doc_ids: list[str]) -> dict[str, str]:
+        """The stored content hash of each of these documents that is stored."""
+        if not doc_ids:
+            return {}
+        found = self.documents.get(ids=list(dict.fromkeys(doc_ids)), include=["metadatas"])
         metadatas = found["metadatas"] or []
-        return str(metadatas[0]["content_hash"]) if metadatas else None
+        return {doc_id: str(metadatas[i]["content_hash"]) for i, doc_id in enumerate(found["ids"])}
 
     def get_document(self, doc_id: str, with_text: bool = True) -> StoredDocument | None:
         include: Any = ["metadatas", "documents"] if with_text else ["metadatas"]
@@ -263,16 +266,23 @@ class ArticleStore:
                 metadatas=[write.document.metadata() for write in group],
             )
         # Only after a document record names the new hash are its old chunks dropped.
-        for write in writes:
-            stale: Any = {
-                "$and": [
-                    {"doc_id": write.document.id},
-                    {"content_hash": {"$ne": write.document.content_hash}},
-                ]
-            }
-            self.chunks.delete(where=stale)
+        self._drop_stale_chunks(writes)
         self._bump_generation()
         self._changed()
+
+    def _drop_stale_chunks(self, writes: list[DocumentWrite]) -> None:
+        """Delete the written documents' chunks that are not among those just written: an
+        earlier version's, or a killed run's for text that has since changed. One indexed
+        `$in` read a few hundred documents, then a delete by id; a `$ne` filter on the hash
+        instead scans every chunk's metadata, about 11 ms a document at 100k chunks."""
+        current = {chunk.id for write in writes for chunk in write.chunks}
+        doc_ids = list(dict.fromkeys(write.document.id for write in writes))
+        for begin in range(0, len(doc_ids), _DOCS_PER_READ):
+            batch: Any = {"doc_id": {"$in": doc_ids[begin : begin + _DOCS_PER_READ]}}
+            found = self.chunks.get(where=batch, include=[])
+            stale = [chunk_id_ for chunk_id_ in found["ids"] if chunk_id_ not in current]
+            for start in range(0, len(stale), self._batch):
+                self.chunks.delete(ids=stale[start : start + self._batch])
 
     @staticmethod
     def _document_vector(write: DocumentWrite) -> np.ndarray:

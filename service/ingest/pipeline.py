@@ -82,6 +82,25 @@ class StagedDocument:
     outcome: Outcome
 
 
+# Stored hashes are looked up for this many documents in one read, not one read a document.
+LOOKUP_BATCH_DOCUMENTS = 64
+
+
+def _lookup_windows(
+    items: Iterable[tuple[RawDocument, str]],
+) -> Iterator[list[tuple[RawDocument, str]]]:
+    """Consecutive items in groups of distinct ids: one hash lookup serves a whole group, as
+    no document in it can change another's stored hash."""
+    window: list[tuple[RawDocument, str]] = []
+    for raw, source in items:
+        if len(window) >= LOOKUP_BATCH_DOCUMENTS or any(raw.id == r.id for r, _ in window):
+            yield window
+            window = []
+        window.append((raw, source))
+    if window:
+        yield window
+
+
 class Ingestor:
     def __init__(
         self,
@@ -118,10 +137,11 @@ class Ingestor:
         )
         return StoredDocument(**{**draft.__dict__, "content_hash": self.content_hash(draft)})
 
-    def stage(self, raw: RawDocument, source: str) -> ItemResult | StagedDocument:
-        """Clean, hash and chunk one document; an unchanged one is done here, unembedded."""
-        document = self.prepare(raw)
-        previous = self.store.content_hash(document.id)
+    def stage(
+        self, document: StoredDocument, source: str, previous: str | None
+    ) -> ItemResult | StagedDocument:
+        """Chunk a prepared document whose stored hash is `previous`; an unchanged one is done
+        here, unembedded."""
         if previous == document.content_hash:
             return ItemResult(source, Outcome.UNCHANGED, document.id)
         outcome = Outcome.ADDED if previous is None else Outcome.UPDATED
@@ -214,22 +234,28 @@ class Ingestor:
                 record(result)
             pending.clear()
 
-        for raw, source in items:
-            if any(item.document.id == raw.id for item in pending):
-                flush()  # one upsert cannot hold the same id twice
-            try:
-                staged = self.stage(raw, source)
-            except InputError as exc:
-                if not skip_bad:
-                    raise
-                record(ItemResult(source, Outcome.FAILED, raw.id, error=exc.message))
-                continue
-            if isinstance(staged, ItemResult):
-                record(staged)
-                continue
-            pending.append(staged)
-            if sum(len(item.chunks) for item in pending) >= WRITE_BATCH_CHUNKS:
+        for window in _lookup_windows(items):
+            prepared: list[tuple[str, StoredDocument]] = []
+            for raw, source in window:
+                try:
+                    prepared.append((source, self.prepare(raw)))
+                except InputError as exc:
+                    if not skip_bad:
+                        raise
+                    record(ItemResult(source, Outcome.FAILED, raw.id, error=exc.message))
+            ids = [document.id for _, document in prepared]
+            if any(item.document.id in ids for item in pending):
+                # One upsert cannot hold an id twice, and the hash to compare is the one written.
                 flush()
+            stored = self.store.content_hashes(ids)
+            for source, document in prepared:
+                staged = self.stage(document, source, stored.get(document.id))
+                if isinstance(staged, ItemResult):
+                    record(staged)
+                    continue
+                pending.append(staged)
+                if sum(len(item.chunks) for item in pending) >= WRITE_BATCH_CHUNKS:
+                    flush()
         flush()
 
     def ingest_raw(self, raws: Iterable[RawDocument], source: str = "api") -> IngestReport:
