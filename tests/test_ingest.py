@@ -60,13 +60,17 @@ def test_similar_question_finds_the_right_article(services: Services) -> None:
 def test_unchanged_reingest_computes_no_embeddings(
     services: Services, embedder: CountingEmbedder
 ) -> None:
-    services.ingestor.ingest_paths([ARTICLES])
+    first = services.ingestor.ingest_paths([ARTICLES])
     embedded_first = embedder.texts_embedded
     chunks_before = {doc_id: services.store.get_chunks(doc_id) for doc_id in SAMPLE_IDS}
-    assert embedded_first == services.store.count_chunks() > 0
+    # Every sentence once, and each headline: chunk vectors are made from those.
+    titled = [doc for doc in services.store.get_documents(SAMPLE_IDS).values() if doc.title]
+    assert embedded_first == first.sentences_embedded + len(titled)
+    assert first.sentences_embedded > first.chunks_embedded == services.store.count_chunks() > 0
 
     report = services.ingestor.ingest_paths([ARTICLES])
-    assert report.counts["unchanged"] == 5 and report.chunks_embedded == 0
+    assert report.counts["unchanged"] == 5
+    assert report.chunks_embedded == report.sentences_embedded == 0
     assert embedder.texts_embedded == embedded_first
     assert {doc_id: services.store.get_chunks(doc_id) for doc_id in SAMPLE_IDS} == chunks_before
 

@@ -1,7 +1,8 @@
 """The article store: all of newsqa's state, kept in two Chroma collections.
 
 `<prefix>_documents` holds each cleaned full text with its metadata and content hash;
-`<prefix>_chunks` holds chunk texts, their character offsets into that text, and vectors.
+`<prefix>_chunks` holds chunk texts, their character offsets into that text, and vectors; each
+chunk's metadata also packs the vectors of the sentences it overlaps (`sentence_vectors.py`).
 The document record is the commit point of an ingest: chunks are written first, then the
 document record naming their content hash, then stale chunks are removed. Readers trust only
 chunks whose hash matches their document's record, so a crash mid-ingest never shows a
@@ -19,10 +20,17 @@ from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 
 from service.errors import InputError
+from vectorstore import sentence_vectors
 
 _GENERATION = "newsqa_generation"  # collection metadata key; a new value on every write
 _DOCS_PER_READ = 200
 _RECORDS_PER_PAGE = 5000
+
+# Chunk metadata kept out of `StoredChunk.extra`: the record's own fields, and the packed
+# sentence vectors — a few kB a chunk, which the retriever would otherwise hold for every chunk.
+_NOT_EXTRA = frozenset({"doc_id", "chunk_index", "start", "end", "content_hash"}) | (
+    sentence_vectors.KEYS
+)
 
 DOC_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
@@ -217,6 +225,24 @@ class ArticleStore:
             chunks.sort(key=lambda chunk: (chunk.content_hash, chunk.index))
         return by_doc
 
+    def sentence_vectors_of(
+        self, content_hashes: dict[str, str]
+    ) -> dict[str, dict[sentence_vectors.Span, np.ndarray]]:
+        """The stored sentence vectors of these documents (id → content hash), read from their
+        chunks of that hash only, in one query; a document without any maps to {}."""
+        by_doc: dict[str, dict[sentence_vectors.Span, np.ndarray]] = {
+            doc_id: {} for doc_id in content_hashes
+        }
+        if not content_hashes:
+            return by_doc
+        where: Any = {"doc_id": {"$in": list(content_hashes)}}
+        found = self.chunks.get(where=where, include=["metadatas"])
+        for meta in found["metadatas"] or []:
+            doc_id = str(meta["doc_id"])
+            if meta.get("content_hash") == content_hashes.get(doc_id):
+                by_doc[doc_id].update(sentence_vectors.unpack(dict(meta)))
+        return by_doc
+
     def query(
         self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None
     ) -> list[tuple[StoredChunk, float]]:
@@ -315,7 +341,6 @@ class ArticleStore:
 
     @staticmethod
     def _chunk(chunk_id_: str, meta: Any, text: str | None) -> StoredChunk:
-        known = {"doc_id", "chunk_index", "start", "end", "content_hash"}
         return StoredChunk(
             id=chunk_id_,
             doc_id=str(meta["doc_id"]),
@@ -324,7 +349,7 @@ class ArticleStore:
             start=int(meta["start"]),
             end=int(meta["end"]),
             content_hash=str(meta["content_hash"]),
-            extra={key: value for key, value in meta.items() if key not in known},
+            extra={key: value for key, value in meta.items() if key not in _NOT_EXTRA},
         )
 
     @staticmethod

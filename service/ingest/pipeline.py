@@ -14,6 +14,7 @@ from service.errors import InputError
 from service.ingest.chunk import TokenChunker
 from service.ingest.clean import clean_article
 from service.ingest.loaders import RawDocument, expand_paths, load_file
+from service.ingest.vectors import embed_documents
 from vectorstore.embeddings import Embedder
 from vectorstore.store import (
     ArticleStore,
@@ -45,6 +46,7 @@ class ItemResult:
 class IngestReport:
     results: list[ItemResult] = field(default_factory=list)
     chunks_embedded: int = 0
+    sentences_embedded: int = 0
     seconds: float = 0.0
 
     @property
@@ -61,7 +63,8 @@ class IngestReport:
         return (
             f"added {counts['added']}, updated {counts['updated']}, "
             f"unchanged {counts['unchanged']}, failed {counts['failed']} "
-            f"({self.chunks_embedded} chunks embedded in {self.seconds:.1f}s)"
+            f"({self.chunks_embedded} chunks embedded, from {self.sentences_embedded} sentences, "
+            f"in {self.seconds:.1f}s)"
         )
 
 
@@ -114,7 +117,7 @@ class Ingestor:
         self.chunker = chunker
         self.max_file_bytes = max_file_bytes
         # Part of every content hash: changing how text is chunked or embedded re-ingests.
-        self.fingerprint = f"{chunker.fingerprint}/{embedder.name}/contextual-v1"
+        self.fingerprint = f"{chunker.fingerprint}/{embedder.name}/sentences-v1"
 
     def content_hash(self, document: StoredDocument) -> str:
         payload = [self.fingerprint, document.title, document.text, document.published_at,
@@ -193,19 +196,12 @@ class Ingestor:
         upsert per collection for the lot, instead of two round trips per document."""
         if not staged:
             return []
-        # The headline goes with every chunk into the embedding, so a chunk that never names
-        # its subject is still found by it; the stored text stays verbatim.
-        texts = [
-            (f"{item.document.title}\n\n" if item.document.title else "") + chunk.text
-            for item in staged
-            for chunk in item.chunks
-        ]
-        vectors = self.embedder.embed(texts)
-        report.chunks_embedded += len(texts)
+        embedded = embed_documents(self.embedder, [(i.document, i.chunks) for i in staged])
+        report.chunks_embedded += sum(len(item.chunks) for item in staged)
+        report.sentences_embedded += sum(done.sentences for done in embedded)
         now = datetime.now(UTC).isoformat(timespec="seconds")
         writes: list[DocumentWrite] = []
-        offset = 0
-        for item in staged:
+        for item, done in zip(staged, embedded, strict=True):
             stamped = StoredDocument(
                 **{
                     **item.document.__dict__,
@@ -213,10 +209,7 @@ class Ingestor:
                     "ingested_at": item.document.ingested_at or now,  # a restore keeps its own
                 }
             )
-            writes.append(
-                DocumentWrite(stamped, item.chunks, vectors[offset : offset + len(item.chunks)])
-            )
-            offset += len(item.chunks)
+            writes.append(DocumentWrite(stamped, done.chunks, done.vectors))
         self.store.write_documents(writes)
         return [ItemResult(i.source, i.outcome, i.document.id, len(i.chunks)) for i in staged]
 

@@ -8,7 +8,10 @@ reads the store's change marker.
 
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from service.retrieval.lexical import BM25Index
 from service.retrieval.terms import terms
@@ -49,6 +52,9 @@ class _Snapshot:
 
 
 FULL_SYNC_SECONDS = 300.0
+# Documents whose sentence vectors are kept decoded, most recently asked for: about 40 kB each
+# (a few dozen 384-float vectors).
+SENTENCE_CACHE_DOCUMENTS = 2048
 
 
 class HybridRetriever:
@@ -70,6 +76,9 @@ class HybridRetriever:
         self.lexical = BM25Index()
         self._state = _Snapshot()
         self._texts: dict[tuple[str, str], str] = {}
+        self._sentences: OrderedDict[tuple[str, str], dict[tuple[int, int], np.ndarray]] = (
+            OrderedDict()
+        )
         self._synced_at = float("-inf")
         self._full_sync_at = float("-inf")
         self._marker: tuple[int, str | None] | None = None
@@ -144,6 +153,30 @@ class HybridRetriever:
                 self._texts.clear()
             self._texts[key] = stored.text
         return self._texts[key]
+
+    def sentence_vectors(self, doc_ids: list[str]) -> dict[str, dict[tuple[int, int], np.ndarray]]:
+        """Each document's sentences, (start, end) → unit vector, as embedded at ingest: {} for
+        a document that is not current or was stored without them (by an older version).
+        Documents not cached are read in one query, from their current version's chunks. The
+        dicts are shared with the cache: read them, do not change them."""
+        with self._lock:
+            documents = self._state.documents
+            hashes = {d: documents[d].content_hash for d in doc_ids if d in documents}
+            found: dict[str, dict[tuple[int, int], np.ndarray]] = {}
+            for doc_id, content_hash in hashes.items():
+                key = (doc_id, content_hash)
+                if key in self._sentences:
+                    self._sentences.move_to_end(key)
+                    found[doc_id] = self._sentences[key]
+        missing = {doc_id: hashes[doc_id] for doc_id in hashes if doc_id not in found}
+        read = self.store.sentence_vectors_of(missing)  # outside the lock: the slow part
+        with self._lock:
+            for doc_id, vectors in read.items():
+                self._sentences[(doc_id, missing[doc_id])] = vectors
+            while len(self._sentences) > SENTENCE_CACHE_DOCUMENTS:
+                self._sentences.popitem(last=False)
+        found |= read
+        return {doc_id: found.get(doc_id, {}) for doc_id in doc_ids}
 
     # -- retrieval -----------------------------------------------------------------------
 
