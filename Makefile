@@ -14,7 +14,7 @@ LLM_PORT ?= 8080
 LOCAL_LLM_ENV := NEWSQA_LLM=openai OPENAI_BASE_URL=http://127.0.0.1:$(LLM_PORT)/v1 \
 	NEWSQA_LLM_MODEL=gemma-3-270m NEWSQA_LLM_CONTEXT_TOKENS=800 NEWSQA_LLM_MAX_TOKENS=200
 
-.PHONY: install run test lint typecheck pytest bench clean
+.PHONY: install run test lint typecheck pytest bench eval-llm clean
 
 install: $(STAMP) $(CHROMIUM)
 
@@ -71,6 +71,15 @@ REPEATS ?= 3
 SYSTEMS ?= newsqa,plain
 bench: install
 	$(BIN)/python -m bench --scales $(SCALES) --repeats $(REPEATS) --systems $(SYSTEMS)
+
+# On demand: every sample gold question through the bundled Gemma 3 270M (about 6 min here);
+# `make test` runs a fixed sample of them (tests/test_local_llm.py).
+EVAL_LLM_GOLD := --gold eval/gold/dev.jsonl --gold eval/gold/holdout.jsonl --gold eval/gold/fresh.jsonl
+eval-llm: install
+	$(BIN)/newsqa llm-server --port $(LLM_PORT) & llm=$$!; \
+	trap 'kill $$llm 2>/dev/null' EXIT INT TERM; \
+	for i in $$(seq 120); do curl -sf http://127.0.0.1:$(LLM_PORT)/v1/models >/dev/null && break; sleep 1; done; \
+	$(LOCAL_LLM_ENV) $(BIN)/newsqa eval $(EVAL_LLM_GOLD) --no-floors --no-judge --out eval-output/llm
 
 clean:
 	rm -rf $(VENV) vectorstore/data test-output bench/.work

@@ -1,8 +1,11 @@
-"""Unrelated news-like passages, generated from templates with a fixed seed: the haystack the
-gold questions must still be answered in (sport, markets, weather, science, city politics)."""
+"""Distractor passages the gold questions must still be answered among, with fixed seeds:
+unrelated news-like ones from templates (sport, markets, weather, science, city politics), and
+near misses of the gold articles themselves (the same events with other figures, years and
+people)."""
 
 import json
 import random
+import re
 from pathlib import Path
 
 _PEOPLE = (
@@ -62,5 +65,59 @@ def generate(count: int, seed: int = 7) -> list[dict[str, str]]:
 def write_jsonl(path: Path, count: int, seed: int = 7) -> Path:
     with path.open("w", encoding="utf-8") as handle:
         for record in generate(count, seed):
+            handle.write(json.dumps(record) + "\n")
+    return path
+
+
+_NUMBER = re.compile(r"\b\d[\d,.]*\d\b|\b\d\b")
+_NAME = re.compile(r"\b[A-Z][a-z]+(?:[- ][A-Z][a-z]+)+\b")
+
+
+def _shifted(match: re.Match[str], rng: random.Random) -> str:
+    """Another figure of the same shape: a year moves by a few years, other numbers change."""
+    text = match.group(0)
+    digits = text.replace(",", "")
+    if re.fullmatch(r"(?:19|20)\d\d", digits):
+        return str(int(digits) + rng.choice([-3, -2, -1, 1, 2]))
+    if "." in digits:
+        whole, _, part = digits.partition(".")
+        return f"{int(whole) + rng.randint(1, 9)}.{part}"
+    value = int(digits) + rng.randint(1, 9) * max(1, 10 ** (len(digits) - 2))
+    return f"{value:,}" if "," in text else str(value)
+
+
+def near_misses(texts: list[str], count: int, seed: int = 11) -> list[dict[str, str]]:
+    """Passages about the same events as `texts` with other figures, other years and other
+    people: every copied sentence has at least one of them changed, so a question about the
+    real article is still answered only by it, and a lookalike finds its near miss here."""
+    from service.ingest.sentences import sentence_spans
+
+    rng = random.Random(seed)
+    articles: list[list[str]] = []
+    for text in texts:
+        changed_sentences = []
+        for start, end in sentence_spans(text):
+            sentence = text[start:end]
+            changed = _NUMBER.sub(lambda m: _shifted(m, rng), sentence)
+            changed = _NAME.sub(lambda _: rng.choice(_PEOPLE), changed)
+            if changed != sentence and len(changed.split()) >= 6:
+                changed_sentences.append(changed)
+        if changed_sentences:
+            articles.append(changed_sentences)
+    records = []
+    for index in range(count if articles else 0):
+        sentences = rng.choice(articles)  # three consecutive changed sentences of one article
+        at = rng.randrange(max(1, len(sentences) - 2))
+        text = " ".join(sentences[at : at + 3])
+        records.append({"id": f"nearmiss-{index:04d}", "text": text, "source": "generated"})
+    return records
+
+
+def write_haystack(path: Path, texts: list[str], count: int, near_share: float = 0.3) -> Path:
+    """`count` distractors: unrelated passages and, `near_share` of them, near misses of
+    `texts`."""
+    near = int(count * near_share)
+    with path.open("w", encoding="utf-8") as handle:
+        for record in [*generate(count - near), *near_misses(texts, near)]:
             handle.write(json.dumps(record) + "\n")
     return path

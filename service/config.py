@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     collection_prefix: str = Field("newsqa", pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{2,40}$")
 
     llm: Literal["extractive", "openai"] = "extractive"
+    # lexical: the tuned hand-written scorer; learned: service/answer/scorer_weights.json
+    answer_scorer: Literal["lexical", "learned"] = "lexical"
     llm_model: str = "gpt-4o-mini"
     openai_base_url: str | None = Field(
         None, validation_alias=AliasChoices("OPENAI_BASE_URL", "openai_base_url")
@@ -39,7 +41,10 @@ class Settings(BaseSettings):
     llm_max_tokens: int = Field(400, ge=16, le=8192)
     llm_timeout_seconds: float = Field(30.0, gt=0, le=600)
     llm_max_retries: int = Field(1, ge=0, le=5)
-    llm_context_tokens: int = Field(1500, ge=200, le=100_000)
+    # What the model is shown: sized for hosted models (128k-token windows); the bundled
+    # Gemma gets 800 (`make run LLM=local`).
+    llm_context_tokens: int = Field(6000, ge=200, le=100_000)
+    llm_top_k: int = Field(16, ge=1, le=100)  # passages retrieved for the model to read
 
     embeddings: Literal["local", "local-torch", "openai"] = "local"
     embedding_model: str = "text-embedding-3-small"

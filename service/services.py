@@ -1,6 +1,7 @@
 """Builds newsqa's collaborators once (CLI start-up, app lifespan) and hands them around."""
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from service.answer.service import AnswerService, ExtractiveGenerator, Generator
 from service.config import Settings
@@ -15,6 +16,9 @@ from vectorstore.health import damage
 from vectorstore.lock import WriterLock
 from vectorstore.store import ArticleStore
 
+if TYPE_CHECKING:
+    from service.answer.llm import LLMProbe
+
 
 @dataclass
 class Services:
@@ -27,6 +31,7 @@ class Services:
     summarizer: SummaryService
     lock: WriterLock | None = None
     repaired: RepairReport | None = None
+    llm_probe: "LLMProbe | None" = None
 
     def close(self) -> None:
         if self.lock is not None:
@@ -74,16 +79,35 @@ def build_services(
         embedder=embedder,
         ingestor=Ingestor(store, embedder, chunker, settings.max_file_bytes),
         retriever=retriever,
-        answerer=AnswerService(retriever, generator),
+        answerer=AnswerService(
+            retriever,
+            generator,
+            top_k=settings.llm_top_k if settings.llm == "openai" else 6,
+            with_vectors=settings.answer_scorer == "learned",
+        ),
         summarizer=summarizer,
         lock=lock,
         repaired=repaired,
+        llm_probe=make_probe(settings),
     )
+
+
+def make_probe(settings: Settings) -> "LLMProbe | None":
+    if settings.llm != "openai":
+        return None
+    from service.answer.llm import LLMProbe
+
+    return LLMProbe(settings)
 
 
 def make_generators(settings: Settings, retriever: HybridRetriever) -> tuple[Generator, Summarizer]:
     """The answer generator and the summarizer named by NEWSQA_LLM; with an LLM, both share one
     chat client."""
+    extractive = ExtractiveGenerator()
+    if settings.answer_scorer == "learned":
+        from service.answer.learned import LearnedSelector
+
+        extractive = ExtractiveGenerator(LearnedSelector())
     if settings.llm == "openai":
         from service.answer.llm import LLMGenerator, make_chat_model
         from service.summary.llm import LLMSummarizer
@@ -91,9 +115,9 @@ def make_generators(settings: Settings, retriever: HybridRetriever) -> tuple[Gen
         chat_model = make_chat_model(settings)
         context = settings.llm_context_tokens
         return (
-            LLMGenerator(chat_model, retriever, context_tokens=context),
+            LLMGenerator(chat_model, retriever, context_tokens=context, fallback=extractive),
             LLMSummarizer(chat_model, retriever, context_tokens=context),
         )
     from service.summary.extractive import ExtractiveSummarizer
 
-    return ExtractiveGenerator(), ExtractiveSummarizer()
+    return extractive, ExtractiveSummarizer()

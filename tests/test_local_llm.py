@@ -37,12 +37,12 @@ from tests.conftest import (
 )
 from tests.injection_set import EXFILTRATION_MARKERS, INJECTED, UNRELATED
 
-# Short prompts and replies, so the whole question set runs inside `make test`.
+# Short prompts and replies, so a sample of every kind of question runs inside `make test`.
 LLM_SETTINGS = {
     "NEWSQA_LLM": "openai",
     "NEWSQA_LLM_MODEL": MODEL_ALIAS,
     "NEWSQA_LLM_CONTEXT_TOKENS": "300",
-    "NEWSQA_LLM_MAX_TOKENS": "80",
+    "NEWSQA_LLM_MAX_TOKENS": "64",
     "NEWSQA_LLM_TIMEOUT_SECONDS": "60",
 }
 GOLD_SETS = [EVAL_DIR / "gold" / f"{name}.jsonl" for name in ("dev", "holdout", "fresh")]
@@ -134,19 +134,39 @@ def test_llm_server_without_the_optional_package_says_how_to_install_it(tmp_path
     assert "Traceback" not in result.stderr
 
 
-def test_every_gold_question_quotes_only_its_sources_and_declines_as_before(
+def llm_sample(out: Path) -> Path:
+    """A fixed sample of the gold sets: the first item of every answerable type and every fifth
+    lookalike, so each kind of question reaches the model while the test stays near a minute
+    (`make eval-llm` runs every item through it)."""
+    picked, seen, lookalikes = [], set(), 0
+    for gold in GOLD_SETS:
+        for line in gold.read_text().splitlines():
+            item = json.loads(line)
+            if not item["answerable"]:
+                lookalikes += 1
+                if lookalikes % 5 == 1:
+                    picked.append(line)
+            elif item["type"] not in seen:
+                seen.add(item["type"])
+                picked.append(line)
+    out.write_text("\n".join(picked) + "\n", encoding="utf-8")
+    return out
+
+
+def test_gold_questions_quote_only_their_sources_and_declines_hold(
     local_llm: str, sample_services: Services, tmp_path: Path
 ) -> None:
     out = tmp_path / "eval"
-    gold_args = [arg for gold in GOLD_SETS for arg in ("--gold", str(gold))]
+    sample = llm_sample(tmp_path / "sample.jsonl")
     result = subprocess.run(
-        [str(BIN / "newsqa"), "eval", *gold_args, "--out", str(out), "--no-judge", "--no-floors"],
+        [str(BIN / "newsqa"), "eval", "--gold", str(sample), "--out", str(out), "--no-judge",
+         "--no-floors"],
         env=process_env(tmp_path / "store", **LLM_SETTINGS, OPENAI_BASE_URL=local_llm),
-        capture_output=True, text=True, timeout=900,
+        capture_output=True, text=True, timeout=280,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     records = [json.loads(line) for line in (out / "items.jsonl").read_text().splitlines()]
-    assert len(records) == sum(len(gold.read_text().splitlines()) for gold in GOLD_SETS)
+    assert len(records) == len(sample.read_text().splitlines()) >= 15
 
     # Every answer came through the LLM path: the model's verified claims, or — when none of
     # its claims verified — the extractive answer, marked as a fallback.

@@ -3,8 +3,10 @@ scored against a question — relevance, entities, answer type and who is speaki
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
+
+import numpy as np
 
 from service.answer.question import Entity, Question
 from service.ingest.sentences import sentence_spans
@@ -74,10 +76,18 @@ class Sentence:
 
 @dataclass
 class Evidence:
-    """Candidate sentences (from the retrieved chunks) and their neighbours by position."""
+    """Candidate sentences (from the retrieved chunks) and their neighbours by position; with
+    `with_vectors`, the question's vector and the sentences' by (doc_id, start)."""
 
     sentences: list[Sentence]
     neighbours: dict[tuple[str, int], Sentence]
+    question_vector: np.ndarray | None = None
+    vectors: dict[tuple[str, int], np.ndarray] = field(default_factory=dict)
+
+    def first_passages(self, count: int) -> "Evidence":
+        """The evidence of the `count` best passages alone, as the extractive selector was
+        calibrated on (an LLM reads more)."""
+        return replace(self, sentences=[s for s in self.sentences if s.passage_rank < count])
 
     def following(self, sentence: Sentence, count: int) -> list[Sentence]:
         found = []
@@ -222,7 +232,11 @@ def coverage(
 
 
 def fits_kind(sentence: Sentence, question: Question) -> bool:
-    text = sentence.text
+    return text_fits_kind(sentence.text, question)
+
+
+def text_fits_kind(text: str, question: Question) -> bool:
+    """The text holds the kind of thing asked: a number, a date, a name not in the question."""
     if question.kind == "count":
         return bool(_NUMBER.search(text))
     if question.kind == "when":

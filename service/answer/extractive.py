@@ -118,7 +118,7 @@ class ExtractiveSelector:
                 return Selection([], f"best sentence covers {best.relevance:.2f} of the question")
         chosen = [eligible[0].sentence]
         words = len(chosen[0].text.split())
-        if _announces_more(chosen[0]):
+        if announces_more(chosen[0]):
             # "He emphasized two key elements." — the elements follow in the next sentences.
             for nxt in evidence.following(chosen[0], 2):
                 size = len(nxt.text.split())
@@ -138,7 +138,7 @@ class ExtractiveSelector:
                 continue
             chosen.append(candidate.sentence)
             words += size
-        ordered = _in_reading_order(chosen)
+        ordered = in_reading_order(chosen)
         return Selection(
             ordered,
             f"answered from {len(ordered)} sentence(s), best {eligible[0].score:.2f}",
@@ -153,11 +153,11 @@ _ENUMERATION = re.compile(
 )
 
 
-def _announces_more(sentence: Sentence) -> bool:
+def announces_more(sentence: Sentence) -> bool:
     return bool(_ENUMERATION.search(sentence.text))
 
 
-def _in_reading_order(sentences: list[Sentence]) -> list[Sentence]:
+def in_reading_order(sentences: list[Sentence]) -> list[Sentence]:
     """Group by document in order of first appearance, each document's sentences in text order."""
     first_seen: dict[str, int] = {}
     for index, sentence in enumerate(sentences):

@@ -8,6 +8,7 @@ from service.answer.evidence import Evidence, Sentence, collect_sentences
 from service.answer.extractive import ExtractiveSelector, Selection
 from service.answer.models import Answer, Citation, RetrievedChunk
 from service.answer.question import Question, analyse, resolve_follow_up
+from service.answer.vectors import VectorSource
 from service.retrieval.hybrid import Filters, HybridRetriever, Passage
 
 NOT_COVERED = "The ingested articles do not cover this question."
@@ -48,11 +49,15 @@ class Generator(Protocol):
     ) -> Generated: ...
 
 
+class Selector(Protocol):
+    def select(self, question: Question, evidence: Evidence) -> Selection: ...
+
+
 class ExtractiveGenerator:
     name = "extractive"
 
-    def __init__(self) -> None:
-        self.selector = ExtractiveSelector()
+    def __init__(self, selector: Selector | None = None) -> None:
+        self.selector = selector or ExtractiveSelector()
 
     def generate(
         self, question: Question, evidence: Evidence, passages: list[Passage]
@@ -69,10 +74,18 @@ class ExtractiveGenerator:
 
 
 class AnswerService:
-    def __init__(self, retriever: HybridRetriever, generator: Generator, top_k: int = 6) -> None:
+    def __init__(
+        self,
+        retriever: HybridRetriever,
+        generator: Generator,
+        top_k: int = 6,
+        with_vectors: bool = False,
+    ) -> None:
         self.retriever = retriever
         self.generator = generator
         self.top_k = top_k
+        # The learned selector scores sentences by their vectors; the lexical one needs none.
+        self.vectors = VectorSource(retriever) if with_vectors else None
 
     def answer(
         self,
@@ -111,6 +124,8 @@ class AnswerService:
     def complete(self, retrieval: "Retrieval") -> Answer:
         mark = time.perf_counter()
         evidence = collect_sentences(self.retriever, retrieval.passages)
+        if self.vectors is not None:
+            evidence = self.vectors.attach(evidence, retrieval.standalone)
         generated = self.generator.generate(
             analyse(retrieval.standalone), evidence, retrieval.passages
         )
