@@ -1,5 +1,7 @@
 """The `openai` generator with a queue-driven fake at the LLM boundary (the real local model
-has its own tests): only verified claims reach the user, everything else falls back."""
+and the scripted capable model have their own tests): only verified claims reach the user; a
+reply whose claims all fail is a decline, the model's own decline stands, and only a reply with
+no usable claims falls back to the extractive answer."""
 
 import json
 import re
@@ -77,7 +79,7 @@ def test_verified_claims_are_answered_with_exact_offsets(
     assert citation.quote.endswith("by more than double.")
 
 
-def test_invented_quote_is_dropped_and_the_answer_falls_back(
+def test_invented_quote_is_dropped_and_the_question_declined(
     llm_answerer: AnswerService, fake_model: QueueChatModel
 ) -> None:
     reply = claims(
@@ -88,8 +90,8 @@ def test_invented_quote_is_dropped_and_the_answer_falls_back(
         ),
     )
     answer = run(llm_answerer, fake_model, reply)
-    assert answer.mode == "extractive_fallback"  # type: ignore[attr-defined]
-    assert "2 million" not in answer.answer and "800,000" in answer.answer  # type: ignore[attr-defined]
+    assert answer.mode == "llm" and answer.abstained  # type: ignore[attr-defined]
+    assert "2 million" not in answer.answer and answer.citations == []  # type: ignore[attr-defined]
 
 
 def test_real_quote_that_does_not_support_the_claim_is_dropped(
@@ -101,18 +103,31 @@ def test_real_quote_that_does_not_support_the_claim_is_dropped(
         return claims(("Ukraine will have 950,000 troops by spring.", n, quote))
 
     answer = run(llm_answerer, fake_model, reply)
-    assert answer.mode == "extractive_fallback"  # type: ignore[attr-defined]
+    assert answer.mode == "llm" and answer.abstained  # type: ignore[attr-defined]
     assert "950,000" not in answer.answer  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize(
-    "reply", ["", "I think about 800,000.", '{"claims": [{"text": 5}]}', "{broken"]
-)
-def test_empty_or_malformed_output_falls_back(
+@pytest.mark.parametrize("reply", ["", "I think about 800,000.", '{"answer": 5}', "{broken"])
+def test_output_without_claims_falls_back_to_the_extractive_answer(
     llm_answerer: AnswerService, fake_model: QueueChatModel, reply: str
 ) -> None:
     answer = run(llm_answerer, fake_model, reply)
     assert answer.mode == "extractive_fallback" and "800,000" in answer.answer  # type: ignore[attr-defined]
+
+
+def test_claims_without_quotes_are_a_decline(
+    llm_answerer: AnswerService, fake_model: QueueChatModel
+) -> None:
+    answer = run(llm_answerer, fake_model, '{"claims": [{"text": 5}]}')
+    assert answer.mode == "llm" and answer.abstained  # type: ignore[attr-defined]
+
+
+def test_the_models_decline_stands_where_the_extractive_answerer_would_answer(
+    llm_answerer: AnswerService, fake_model: QueueChatModel, sample_services: Services
+) -> None:
+    assert not sample_services.answerer.answer(QUESTION).abstained  # extractive answers it
+    answer = run(llm_answerer, fake_model, '{"claims": []}')
+    assert answer.mode == "llm" and answer.abstained and answer.citations == []  # type: ignore[attr-defined]
 
 
 def test_timeout_is_an_llm_unavailable_error(
@@ -124,11 +139,14 @@ def test_timeout_is_an_llm_unavailable_error(
         llm_answerer.answer(QUESTION)
 
 
-def test_question_about_absent_entity_is_declined_without_calling_the_model(
-    llm_answerer: AnswerService, fake_model: QueueChatModel
+def test_the_model_decides_even_where_the_extractive_answerer_declines(
+    llm_answerer: AnswerService, fake_model: QueueChatModel, sample_services: Services
 ) -> None:
-    answer = llm_answerer.answer("What did Boris Johnson say about the defense pact?")
-    assert answer.abstained and fake_model.prompts == []
+    question = "What did Boris Johnson say about the defense pact?"
+    assert sample_services.answerer.answer(question).abstained
+    fake_model.enqueue('{"claims": []}')
+    answer = llm_answerer.answer(question)
+    assert answer.abstained and len(fake_model.prompts) == 1
 
 
 def test_passages_are_fenced_data_and_cannot_close_the_fence(
@@ -210,8 +228,8 @@ def test_true_quote_that_does_not_answer_the_question_is_dropped(
         raise AssertionError("no off-topic sentence in the passages")
 
     answer = run(llm_answerer, fake_model, reply)
-    assert answer.mode == "extractive_fallback"  # type: ignore[attr-defined]
-    assert off_topic[0] not in answer.answer and "800,000" in answer.answer  # type: ignore[attr-defined]
+    assert answer.mode == "llm" and answer.abstained  # type: ignore[attr-defined]
+    assert off_topic[0] not in answer.answer  # type: ignore[attr-defined]
 
 
 def test_worked_examples_are_turns_before_the_question(

@@ -1,10 +1,10 @@
 """The LLM generator: a LangChain chain over any OpenAI-compatible chat model. The model returns
 claims with supporting quotes; only claims whose quotes verify against the source, and whose
-words the quote supports, reach the user. Nothing verified → the extractive answer, and `mode`
-says so."""
+sentences carry them (service/answer/claims.py), reach the user."""
 
 import json
 import re
+import time
 from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,22 +15,23 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.runnables import Runnable, RunnableLambda
 from pydantic import SecretStr
 
+from service.answer.claims import Embed, Source, load_verifier
 from service.answer.evidence import Evidence, Sentence, cached_sentence_spans, is_instruction
 from service.answer.prompts import Example, PromptTemplate, load_examples, load_prompt
 from service.answer.question import Question
-from service.answer.service import CitedSpan, ExtractiveGenerator, Generated
+from service.answer.service import NOT_COVERED, CitedSpan, ExtractiveGenerator, Generated
+from service.answer.vectors import VectorSource
 from service.answer.verify import locate_quote, normalised_with_map, strip_quote
 from service.config import Settings
 from service.errors import LLMUnavailable
 from service.ingest.chunk import count_tokens
 from service.retrieval.hybrid import HybridRetriever, Passage
-from service.retrieval.terms import terms
 from vectorstore.store import StoredChunk
 
 MAX_CLAIMS = 3
+EXTRACTIVE_PASSAGES = 6  # the extractive selector's own retrieval depth
 # A reply is one JSON object; a model that runs on into made-up passages or questions is cut off.
 STOP_SEQUENCES = ["<passage", "\nPassages:", "\nQuestion:"]
-_NUMBER = re.compile(r"\d+(?:[,.]\d+)*")  # "800,000." at a sentence end is 800,000
 
 
 def make_chat_model(settings: Settings) -> BaseChatModel:
@@ -45,12 +46,45 @@ def make_chat_model(settings: Settings) -> BaseChatModel:
         model=settings.llm_model,
         base_url=settings.openai_base_url,
         api_key=SecretStr(key),
-        temperature=0,
+        temperature=None if refuses_sampling(settings.llm_model) else 0,
         max_completion_tokens=settings.llm_max_tokens,
         timeout=settings.llm_timeout_seconds,
         max_retries=settings.llm_max_retries,
         extra_body=extra_body,
     )
+
+
+# OpenAI's reasoning models refuse `temperature` and `stop` with a 400.
+_REFUSES_SAMPLING = re.compile(r"^(?:o\d|gpt-5)", re.IGNORECASE)
+
+
+def refuses_sampling(model: str) -> bool:
+    return bool(_REFUSES_SAMPLING.match(model))
+
+
+class LLMProbe:
+    """Whether the configured model's server answers (`GET /models`), for /readyz: a model
+    still loading is reported, not met as 504s. Remembered for a few seconds."""
+
+    def __init__(self, settings: Settings, remember_seconds: float = 5.0) -> None:
+        from openai import OpenAI
+
+        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "none"
+        self._client = OpenAI(base_url=settings.openai_base_url, api_key=key, timeout=5.0,
+                              max_retries=0)  # fmt: skip
+        self._remember = remember_seconds
+        self._checked: tuple[float, str | None] | None = None
+
+    def problem(self) -> str | None:
+        now = time.monotonic()
+        if self._checked is None or now - self._checked[0] > self._remember:
+            try:
+                self._client.models.list()
+                found = None
+            except Exception as exc:  # connection refused, timeout, 5xx: not answering
+                found = f"{type(exc).__name__}: {exc}"
+            self._checked = (now, found)
+        return self._checked[1]
 
 
 def fence(text: str) -> str:
@@ -87,7 +121,9 @@ def claims_chain(
         turn = user.render(passages=render_passages(values["passages"]), **variables)
         return [*shown, HumanMessage(turn)]
 
-    return RunnableLambda(messages) | chat_model.bind(stop=STOP_SEQUENCES) | StrOutputParser()
+    model_name = str(getattr(chat_model, "model_name", ""))
+    model = chat_model if refuses_sampling(model_name) else chat_model.bind(stop=STOP_SEQUENCES)
+    return RunnableLambda(messages) | model | StrOutputParser()
 
 
 PASSAGE_TAG_TOKENS = 12  # what the <passage id="n"> tags add to a passage's tokens
@@ -111,17 +147,25 @@ def pack_by_tokens(texts: list[str], budget: int, max_groups: int) -> list[list[
 
 
 class LLMGenerator:
+    """The model decides whether the passages answer; what it claims is checked. Its
+    `{"claims": []}` is a decline that stands. A reply with no usable claims (no JSON a small
+    model could be parsed for) falls back to the extractive answer, and `mode` says so; claims
+    that all fail verification are a decline: an over-reaching model's answer never becomes an
+    extractive one."""
+
     name = "llm"
 
     def __init__(
         self,
         chat_model: BaseChatModel,
         retriever: HybridRetriever,
-        context_tokens: int = 1500,
+        context_tokens: int = 6000,
+        fallback: ExtractiveGenerator | None = None,
     ) -> None:
         self.retriever = retriever
         self.context_tokens = context_tokens
-        self.fallback = ExtractiveGenerator()
+        self.fallback = fallback or ExtractiveGenerator()
+        self.vectors = VectorSource(retriever)
         self.chain = claims_chain(
             chat_model,
             load_prompt("answer_system").render(max_claims=MAX_CLAIMS),
@@ -136,12 +180,8 @@ class LLMGenerator:
     def generate(
         self, question: Question, evidence: Evidence, passages: list[Passage]
     ) -> Generated:
-        # The extractive selection is both the gate and the fallback answer. The gate is the
-        # eval-calibrated decline: a question it declines is declined without a model call,
-        # so no model, however inventive, turns an unanswerable question into an answer.
-        selection = self.fallback.selector.select(question, evidence)
-        if selection.abstained:
-            return self.fallback.written(selection, mode=self.name)
+        if not evidence.sentences:
+            return Generated(NOT_COVERED, [], self.name, "nothing retrieved")
         shown = self.budgeted(passages)
         try:
             raw = self.chain.invoke(
@@ -149,32 +189,50 @@ class LLMGenerator:
             )
         except Exception as exc:  # the client's timeout, connection and API errors alike
             raise LLMUnavailable(f"the LLM did not answer: {type(exc).__name__}: {exc}") from exc
-        claims = parse_claims(raw)
-        verified = []
-        for claim in claims:
-            found = self._verify(claim, shown)
-            if found and any(_overlaps(found[1], sentence) for sentence in selection.relevant):
-                verified.append(found)
+        claims = first_json_with(raw, "claims", list)
+        extractive = evidence.first_passages(EXTRACTIVE_PASSAGES)
+        if claims is None:
+            fallback = self.fallback.generate(question, extractive, passages)
+            return replace(
+                fallback, mode="extractive_fallback", note="the model gave no usable claims"
+            )
+        if not claims:
+            return Generated(NOT_COVERED, [], self.name, "the model found no answer")
+        verified: list[tuple[str, CitedSpan]] = []
+        answering: tuple[Sentence, ...] | None = None
+        for claim in [c for c in claims[:MAX_CLAIMS] if isinstance(c, dict)]:
+            found = verify_claim(
+                claim, [p.chunk for p in shown], self.retriever, question.text, self.vectors.embed
+            )
+            if found is None or found in verified:
+                continue
+            if copies(*found):
+                # A claim that only repeats its sentence says nothing of its own to check: the
+                # sentence must answer the question as the extractive selector judges it.
+                if answering is None:
+                    answering = self.fallback.selector.select(question, extractive).relevant
+                if not any(_overlaps(found[1], sentence) for sentence in answering):
+                    continue
+            verified.append(found)
         if not verified:
-            fallback = self.fallback.written(selection, mode="extractive_fallback")
-            note = "no claim of the model verified" if claims else "the model gave no usable claims"
-            return replace(fallback, note=note)
+            return Generated(NOT_COVERED, [], self.name, "no claim of the model verified")
         text = " ".join(f"{claim} [{n}]" for n, (claim, _) in enumerate(verified, start=1))
         return Generated(
             text, [span for _, span in verified], self.name, f"{len(verified)} verified"
         )
 
-    def _verify(self, claim: dict[str, Any], shown: list[Passage]) -> tuple[str, CitedSpan] | None:
-        return verify_claim(claim, [p.chunk for p in shown], self.retriever)
-
 
 def verify_claim(
-    claim: dict[str, Any], shown: list[StoredChunk], retriever: HybridRetriever
+    claim: dict[str, Any],
+    shown: list[StoredChunk],
+    retriever: HybridRetriever,
+    question: str,
+    embed: Embed,
 ) -> tuple[str, CitedSpan] | None:
     """A model's claim about the numbered chunks it was shown, kept only when its quote is in
-    a shown chunk's document and carries the claim: (claim text, the whole sentences cited).
-    The chunk it names is searched first; small models often name the wrong one. A claim
-    without text claims what its quote says."""
+    a shown chunk's document and the sentences there carry the claim: (claim text, the whole
+    sentences cited). The chunk it names is searched first; small models often name the wrong
+    one. A claim without text claims what its quote says."""
     quote, number = claim.get("quote"), claim.get("passage")
     text = claim.get("text")
     if not isinstance(quote, str):
@@ -195,17 +253,24 @@ def verify_claim(
     span = widen_to_sentences(source, *found)
     cited = source[span[0] : span[1]]
     claim_text = " ".join(text.split())
-    if is_instruction(cited) or is_instruction(claim_text) or not supports(cited, claim_text):
+    if is_instruction(cited) or is_instruction(claim_text):
         return None
     if not quotes_verbatim(claim_text, cited):
         return None
     document = retriever.document(chunk.doc_id)
-    return claim_text, CitedSpan(chunk.doc_id, document.title if document else None, *span, cited)
+    title = document.title if document else None
+    checked = Source(cited, sentence_context(source, span, title), source)
+    if load_verifier().rejects(claim_text, checked, question, embed) is not None:
+        return None
+    return claim_text, CitedSpan(chunk.doc_id, title, *span, cited)
+
+
+def copies(claim: str, span: CitedSpan) -> bool:
+    """The claim is the cited text itself, or a piece of it."""
+    return normalised_with_map(strip_quote(claim))[0] in normalised_with_map(span.text)[0]
 
 
 def _overlaps(span: CitedSpan, sentence: Sentence) -> bool:
-    """A verified claim answers the question only where it cites a sentence the calibrated
-    relevance bar let through: a true quote about something else is not an answer."""
     return (
         span.doc_id == sentence.doc_id and span.start < sentence.end and sentence.start < span.end
     )
@@ -214,6 +279,17 @@ def _overlaps(span: CitedSpan, sentence: Sentence) -> bool:
 def widen_to_sentences(text: str, start: int, end: int) -> tuple[int, int]:
     spans = [(s, e) for s, e in cached_sentence_spans(text) if s < end and e > start]
     return (spans[0][0], spans[-1][1]) if spans else (start, end)
+
+
+def sentence_context(text: str, span: tuple[int, int], title: str | None) -> str:
+    """The cited sentences with the one before and the one after, and the headline: where a
+    claim's speaker or subject may be named."""
+    spans = cached_sentence_spans(text)
+    inside = [i for i, (s, e) in enumerate(spans) if s < span[1] and e > span[0]]
+    if not inside:
+        return text[span[0] : span[1]]
+    first, last = max(0, inside[0] - 1), min(len(spans) - 1, inside[-1] + 1)
+    return f"{title or ''}\n{text[spans[first][0] : spans[last][1]]}"
 
 
 _QUOTED = re.compile(r'"([^"]+)"|“([^”]+)”')
@@ -228,16 +304,6 @@ def quotes_verbatim(claim: str, cited: str) -> bool:
         if quoted and quoted not in source:
             return False
     return True
-
-
-def supports(quote: str, claim: str) -> bool:
-    """The quote carries the claim: its numbers all, and most of its content words."""
-    if not set(_NUMBER.findall(claim)) <= set(_NUMBER.findall(quote)):
-        return False
-    claim_terms = set(terms(claim))
-    if not claim_terms:
-        return False
-    return len(claim_terms & set(terms(quote))) / len(claim_terms) >= 0.6
 
 
 def first_json_with(raw: str, key: str, kind: type) -> Any:

@@ -26,6 +26,7 @@ from service.answer.llm import (
     verify_claim,
 )
 from service.answer.prompts import load_examples, load_prompt
+from service.answer.vectors import VectorSource
 from service.errors import LLMUnavailable
 from service.retrieval.hybrid import HybridRetriever, Passage
 from service.summary.compose import (
@@ -58,6 +59,7 @@ class LLMSummarizer:
         concurrency: int = 4,
     ) -> None:
         self.retriever = retriever
+        self.vectors = VectorSource(retriever)
         self.context_tokens = context_tokens
         self.concurrency = concurrency
         self.fallback = ExtractiveSummarizer()
@@ -107,7 +109,8 @@ class LLMSummarizer:
         for group, reply in zip(groups, replies, strict=True):
             for claim in parse_claims(reply, limit=MAP_CLAIMS):
                 made += 1
-                verified = verify_claim(claim, group, self.retriever)
+                # A summary answers no question: nothing the claim takes from one to check.
+                verified = verify_claim(claim, group, self.retriever, "", self.vectors.embed)
                 if verified is None:
                     continue
                 text, span = verified

@@ -58,7 +58,9 @@ class AskRequest(StrictModel):
         pattern=r"\S",
         examples=["What did Witkoff say about Putin?"],
     )
-    top_k: int = Field(6, ge=1, le=50, description="Passages to retrieve.")
+    top_k: int | None = Field(
+        None, ge=1, le=50, description="Passages to retrieve (default: 6, or 16 with an LLM)."
+    )
     history: list[Turn] = Field(
         default_factory=list, max_length=50, description="Earlier turns, oldest first."
     )

@@ -83,7 +83,12 @@ class ChatCompletionRequest(StrictModel):
     stream: bool = False
     stream_options: StreamOptions | None = None
     n: int = Field(1, ge=1, le=1, description="Only one choice is made.")
-    top_k: int = Field(6, ge=1, le=50, description="newsqa: passages to retrieve.")
+    top_k: int | None = Field(
+        None,
+        ge=1,
+        le=50,
+        description="newsqa: passages to retrieve (default: 6, or 16 with an LLM).",
+    )
     filters: AskFilters | None = Field(None, description="newsqa: as in /v1/ask.")
 
     model_config = {

@@ -1,0 +1,129 @@
+"""Whether the sentences a model cites carry its claim: strict on what can mislead, lenient on
+wording. Every number of the claim stands in the cited sentences and every name around them;
+then a calibrated model weighs what a paraphrase keeps and an over-reach adds — words the claim
+takes from the question that the source does not have, claim words the source lacks, and how
+close each missing word comes to the source's words and the claim to its sentences; and the
+claim must address the question
+(weights and thresholds: `python -m eval.train_verifier`)."""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from service.answer.evidence import text_fits_kind
+from service.answer.features import named, numbers_of
+from service.answer.question import analyse, find_entities
+from service.answer.scorer import Logistic
+from service.errors import ConfigError
+from service.retrieval.terms import normalise_word, terms, words
+
+CLAIM_FEATURES = (
+    "question_only",  # claim terms taken from the question that the source's context lacks
+    "question_unknown",  # the same, that the whole article lacks
+    "question_unmatched",  # the same, less how near each word comes to a word of the context
+    "claim_only",  # share of the claim's terms the source's context lacks
+    "similarity",  # cosine of claim and cited sentences
+)
+WEIGHTS = Path(__file__).resolve().parent / "verifier_weights.json"
+Embed = Callable[[list[str]], list[np.ndarray]]
+
+
+@dataclass(frozen=True)
+class Source:
+    """What a claim cites: its sentences, those with their neighbours and the headline, and the
+    whole article."""
+
+    cited: str
+    context: str
+    document: str
+
+
+@dataclass(frozen=True)
+class Verifier:
+    model: Logistic
+    keep_above: float  # a claim is kept at or above this probability
+    addresses_above: float  # and when its cosine to the question is at least this
+
+    def features(self, claim: str, source: Source, question: str, embed: Embed) -> np.ndarray:
+        claim_terms = set(terms(claim))
+        around = set(terms(source.context))
+        taken = claim_terms & set(terms(question))
+        question_only = len(taken - around)
+        question_unknown = len(taken - set(terms(source.document)))
+        claim_only = len(claim_terms - around) / max(1, len(claim_terms))
+        unmatched = _unmatched(taken - around, claim, source.context, embed)
+        claim_vector, cited_vector = embed([claim, source.cited])
+        similarity = float(claim_vector @ cited_vector)
+        row = [question_only, question_unknown, unmatched, claim_only, similarity]
+        return np.array(row)
+
+    def addresses(self, claim: str, cited: str, question: str, embed: Embed) -> float:
+        """How close claim or cited sentences come to the question: a true sentence about
+        something else answers nothing. (A terse claim, "On his Telegram channel.", is far
+        from its question by itself; its sentence is not.)"""
+        if not question:
+            return 1.0  # a summary's claims answer no question
+        claim_vector, cited_vector, question_vector = embed([claim, cited, question])
+        return max(float(claim_vector @ question_vector), float(cited_vector @ question_vector))
+
+    def rejects(self, claim: str, source: Source, question: str, embed: Embed) -> str | None:
+        """Why the cited sentences do not carry the claim, or None when they do."""
+        cited = source.cited
+        missing = numbers_of(claim) - numbers_of(cited)
+        if missing:
+            return f"numbers not in the source: {', '.join(sorted(missing))}"
+        around = frozenset(terms(source.context))
+        for index, entity in enumerate(find_entities(claim)):
+            opening_word = (
+                index == 0 and claim.startswith(entity.surface) and " " not in entity.surface
+            )
+            if not opening_word and not named(entity, around):
+                return f"not in the source: {entity.surface}"
+        row = self.features(claim, source, question, embed)
+        probability = float(self.model.probabilities(row[None, :])[0])
+        if probability < self.keep_above:
+            return f"the source does not carry it ({probability:.2f})"
+        if question and not text_fits_kind(f"{claim} {cited}", analyse(question)):
+            return "it does not give the kind of answer asked"
+        closeness = self.addresses(claim, cited, question, embed)
+        if closeness < self.addresses_above:
+            return f"it does not address the question ({closeness:.2f})"
+        return None
+
+    def to_json(self, **about: object) -> dict[str, object]:
+        return {
+            "model": self.model.to_json(),
+            "keep_above": round(self.keep_above, 4),
+            "addresses_above": round(self.addresses_above, 4),
+            **about,
+        }
+
+
+def _unmatched(absent: set[str], text: str, context: str, embed: Embed) -> float:
+    """Σ over the absent terms (of `text`) of 1 - the best cosine of its word to a word of the
+    context: a synonym ("spend" for "budget") counts little, a new slot ("unemployment") nearly
+    one."""
+    if not absent:
+        return 0.0
+    surfaces = {normalise_word(w): w.lower() for w in words(text)}
+    wanted = [surfaces[t] for t in absent if t in surfaces]
+    context_words = sorted({w.lower() for w in words(context) if len(w) > 2})
+    if not wanted or not context_words:
+        return float(len(absent))
+    vectors = embed([*wanted, *context_words])
+    mine, theirs = np.stack(vectors[: len(wanted)]), np.stack(vectors[len(wanted) :])
+    return float((1.0 - (mine @ theirs.T).max(axis=1)).sum())
+
+
+@lru_cache(maxsize=4)
+def load_verifier(path: Path = WEIGHTS) -> Verifier:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        model = Logistic.from_json(data["model"], CLAIM_FEATURES)
+        return Verifier(model, float(data["keep_above"]), float(data["addresses_above"]))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"cannot read the claim verifier {path}: {exc}") from None

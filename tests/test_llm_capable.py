@@ -1,0 +1,115 @@
+"""The LLM path as a capable model drives it: the scripted model (tests/scripted_llm.py) behind a
+real OpenAI-compatible HTTP server, newsqa as a real uvicorn server pointed at it, every gold
+item of both corpora asked through `POST /v1/ask`. What must hold for a user: no invented or
+over-reaching claim is ever shown, every quote is verbatim, the lookalikes are declined. Where
+these do not hold yet (corpus-dev), no more over-reach and no worse accuracy or declines than
+the committed baseline of this run (README, LLM answers)."""
+
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from eval import EVAL_DIR
+from eval.gold import GoldItem, load_gold
+from eval.scorers import answer_correct
+from service.answer.models import Answer
+from service.answer.verify import normalised_with_map
+from tests.conftest import ARTICLES, BIN, ROOT, newsqa_server, process_env
+from tests.scripted_llm import ScriptedLLM, question_key, scripted_llm
+
+GOLD = EVAL_DIR / "gold"
+LLM = EVAL_DIR / "llm"
+CORPORA = {
+    "samples": (ARTICLES, ["dev", "holdout", "fresh"]),
+    "corpus-dev": (ROOT / "data" / "corpus-dev", ["corpus-dev-tune", "corpus-dev-untuned"]),
+}
+BASELINE = EVAL_DIR / "baseline-llm-scripted.json"
+TOLERANCE = 0.02  # as the eval gate's: one item in 60 flipping is noise
+
+
+@pytest.fixture(scope="module")
+def stub() -> Iterator[ScriptedLLM]:
+    claims = [LLM / "samples-claims.jsonl", LLM / "corpus-dev-claims.jsonl"]
+    overclaims = [LLM / "samples-overclaims.jsonl", LLM / "corpus-dev-overclaims.jsonl"]
+    gold = [GOLD / f"{name}.jsonl" for _, names in CORPORA.values() for name in names]
+    with scripted_llm(claims, overclaims, invent_every=5, gold_files=gold) as llm:
+        yield llm
+
+
+def ask_all(stub: ScriptedLLM, tmp: Path, corpus: str) -> list[tuple[GoldItem, dict[str, Any]]]:
+    articles, names = CORPORA[corpus]
+    # An eval run asks more than the default 120 questions a minute.
+    env = {"NEWSQA_LLM": "openai", "OPENAI_BASE_URL": stub.base_url,
+           "NEWSQA_LLM_MODEL": "scripted-capable", "NEWSQA_RATE_LIMIT_PER_MINUTE": "0"}  # fmt: skip
+    command = [str(BIN / "newsqa"), "ingest", str(articles)]
+    environment = process_env(tmp / "store", **env)
+    subprocess.run(command, check=True, cwd=tmp, env=environment, capture_output=True, timeout=300)
+    asked = []
+    with newsqa_server(tmp, ingest=False, **env) as url, httpx.Client(timeout=60) as client:
+        for item in [i for name in names for i in load_gold(GOLD / f"{name}.jsonl")]:
+            history = [turn.model_dump() for turn in item.history]
+            response = client.post(f"{url}/v1/ask", json={"question": item.question,
+                                                         "history": history})  # fmt: skip
+            assert response.status_code == 200, response.text
+            asked.append((item, response.json()))
+        texts = {d: client.get(f"{url}/v1/documents/{d}").json()["text"]
+                 for d in {c["doc_id"] for _, a in asked for c in a["citations"]}}  # fmt: skip
+    for _, answer in asked:
+        for citation in answer["citations"]:
+            assert (
+                texts[citation["doc_id"]][citation["start"] : citation["end"]] == citation["quote"]
+            )
+    return asked
+
+
+def never_to_show(stub: ScriptedLLM) -> tuple[set[str], set[str]]:
+    """Claim texts the stub sent that no user may see: those it invented for answerable items,
+    and every claim it made to a lookalike."""
+    invented, overclaims = set(), set()
+    for call in stub.calls:
+        item = stub.items.get(question_key(call.question))
+        if item is None:
+            continue
+        real = {claim["text"] for claim in stub.claims.get(item.id, [])}
+        for claim in json.loads(call.reply)["claims"]:
+            if not item.answerable:
+                overclaims.add(claim["text"])
+            elif claim["text"] not in real:
+                invented.add(claim["text"])
+    return invented, overclaims
+
+
+def measure(stub: ScriptedLLM, asked: list[tuple[GoldItem, dict[str, Any]]]) -> dict[str, Any]:
+    shown = " ".join(normalised_with_map(a["answer"])[0] for _, a in asked)
+    invented, overclaims = never_to_show(stub)
+    answerable = [(i, Answer.model_validate(a)) for i, a in asked if i.answerable]
+    lookalikes = [a for i, a in asked if not i.answerable]
+    return {
+        "answer_accuracy": round(
+            sum(answer_correct(i, a) for i, a in answerable) / len(answerable), 4
+        ),
+        "abstention_accuracy": round(sum(a["abstained"] for a in lookalikes) / len(lookalikes), 4),
+        "invented_shown": sorted(t for t in invented if normalised_with_map(t)[0] in shown),
+        "overclaims_shown": sorted(t for t in overclaims if normalised_with_map(t)[0] in shown),
+        "modes": sorted({a.mode for _, a in answerable}),
+    }
+
+
+@pytest.mark.parametrize("corpus", list(CORPORA))
+def test_a_capable_model_is_answered_checked_and_never_overreaches(
+    stub: ScriptedLLM, tmp_path: Path, corpus: str
+) -> None:
+    asked = ask_all(stub, tmp_path, corpus)
+    found = measure(stub, asked)
+    print(corpus, found)
+    assert found["invented_shown"] == [] and found["modes"] == ["llm"]
+    before = json.loads(BASELINE.read_text(encoding="utf-8"))[corpus]
+    # Not yet zero on corpus-dev: no more over-reaching claims shown than the baseline's.
+    assert len(found["overclaims_shown"]) <= len(before["overclaims_shown"]), found
+    for metric in ("answer_accuracy", "abstention_accuracy"):
+        assert found[metric] >= before[metric] - TOLERANCE, (metric, found[metric], before)
