@@ -19,7 +19,7 @@ from eval.gold import GoldItem, load_gold
 from eval.scorers import answer_correct
 from service.answer.models import Answer
 from service.answer.verify import normalised_with_map
-from tests.conftest import ARTICLES, BIN, ROOT, newsqa_server, process_env
+from tests.conftest import ARTICLES, BIN, ROOT, assert_problem, newsqa_server, process_env
 from tests.scripted_llm import ScriptedLLM, question_key, scripted_llm
 
 GOLD = EVAL_DIR / "gold"
@@ -113,3 +113,34 @@ def test_a_capable_model_is_answered_checked_and_never_overreaches(
     assert len(found["overclaims_shown"]) <= len(before["overclaims_shown"]), found
     for metric in ("answer_accuracy", "abstention_accuracy"):
         assert found[metric] >= before[metric] - TOLERANCE, (metric, found[metric], before)
+
+
+def test_a_reasoning_model_is_sent_no_temperature_or_stop(tmp_path: Path) -> None:
+    claims, overclaims = [LLM / "samples-claims.jsonl"], [LLM / "samples-overclaims.jsonl"]
+    with scripted_llm(claims, overclaims, invent_every=0, refuse=("temperature", "stop"),
+                      gold_files=[GOLD / "dev.jsonl"]) as llm:  # fmt: skip
+        env = {"NEWSQA_LLM": "openai", "OPENAI_BASE_URL": llm.base_url}
+        with newsqa_server(tmp_path, **env, NEWSQA_LLM_MODEL="o3-mini") as url:
+            answer = httpx.post(f"{url}/v1/ask", json={"question": "When was Trump sworn in?"},
+                                timeout=60).json()  # fmt: skip
+        assert answer["mode"] == "llm" and "January 20, 2025" in answer["answer"]
+        assert llm.refused == 0 and llm.requests >= 1
+        (tmp_path / "other").mkdir()
+        with newsqa_server(tmp_path / "other", **env, NEWSQA_LLM_MODEL="gpt-4o-mini") as url:
+            refused = httpx.post(f"{url}/v1/ask", json={"question": "When was Trump sworn in?"},
+                                 timeout=60)  # fmt: skip
+        assert refused.status_code == 504 and llm.refused >= 1  # what the stub would refuse
+
+
+def test_readyz_says_whether_the_llm_answers(tmp_path: Path) -> None:
+    env = {"NEWSQA_LLM": "openai", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}
+    with newsqa_server(tmp_path, ingest=False, **env) as url:
+        down = httpx.get(f"{url}/readyz", timeout=30)
+    assert_problem(down, 503)
+    assert "LLM" in down.json()["detail"]
+    with scripted_llm([], [], gold_files=[GOLD / "dev.jsonl"]) as llm:
+        env["OPENAI_BASE_URL"] = llm.base_url
+        (tmp_path / "up").mkdir()
+        with newsqa_server(tmp_path / "up", ingest=False, **env) as url:
+            up = httpx.get(f"{url}/readyz", timeout=30)
+    assert up.status_code == 200 and up.json()["status"] == "ready"
