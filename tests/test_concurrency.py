@@ -64,11 +64,13 @@ def test_eight_readers_and_one_writer_for_twenty_seconds(tmp_path: Path) -> None
         assert listed["total"] == 5 + len(written)
         assert {d["id"] for d in listed["documents"]} >= set(written)
         assert httpx.get(f"{url}/readyz").json()["documents"] == 5 + len(written)
-        # A reader asking now finds the last article written.
+        # A reader asking now finds the last article written among the passages it reads.
+        # (Whether the extractive answerer then quotes it depends on the article: these reuse
+        # the samples' sentences, and about 1 in 12 of their opening paragraphs is declined.)
         last = httpx.get(f"{url}/v1/documents/{written[-1]}").json()
-        headline = last["text"].split("\n")[0]
-        answer = httpx.post(f"{url}/v1/ask", json={"question": headline}, timeout=60).json()
-        assert written[-1] in {citation["doc_id"] for citation in answer["citations"]}
+        opening = last["text"].split("\n")[0]
+        answer = httpx.post(f"{url}/v1/ask", json={"question": opening}, timeout=60).json()
+        assert written[-1] in {passage["doc_id"] for passage in answer["retrieved"]}
 
     state = checked(tmp_path / "store")  # the server has stopped: open the store afresh
     assert state["documents"] == 5 + len(written)

@@ -1,12 +1,12 @@
 """The extractive generator: no LLM, no network. It picks the sentences that answer the question,
 quotes them verbatim, or declines when the passages do not answer it."""
 
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from service.answer.evidence import Evidence, Sentence, attribution, coverage, fits_kind, mentions
+from service.answer.features import term_weights
 from service.answer.question import Question
 
 MAX_SENTENCES = 3
@@ -46,20 +46,7 @@ class ExtractiveSelector:
         self.thresholds = thresholds or Thresholds()
 
     def weights(self, sentences: list[Sentence]) -> Callable[[str], float]:
-        """Term weights for one question: rarity among the retrieved sentences, so the topic
-        every passage shares weighs little and a word no passage has weighs most — the same
-        whether a thousand unrelated articles sit beside them or none."""
-        total = len(sentences)
-        frequency: dict[str, int] = {}
-        for sentence in sentences:
-            for term in sentence.terms:
-                frequency[term] = frequency.get(term, 0) + 1
-
-        def weight(term: str) -> float:
-            df = frequency.get(term, 0)
-            return math.log(1 + (total - df + 0.5) / (df + 0.5))
-
-        return weight
+        return term_weights(sentences)
 
     def score(
         self, sentence: Sentence, question: Question, weight: Callable[[str], float] | None = None

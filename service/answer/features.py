@@ -64,8 +64,8 @@ def term_weights(sentences: list[Sentence]) -> Callable[[str], float]:
 
 
 def named(entity: Entity, found: frozenset[str]) -> bool:
-    """A name is there when half its terms are: "Quillfeather" names "Quillfeather Systems",
-    "Teverin" names "Governor Marisol Teverin" (the title and first name are often dropped)."""
+    """A name is there when half its terms are: "Acme" names "Acme Systems", "Okafor" names
+    "Governor Ada Okafor" (the title and first name are often dropped)."""
     return 2 * sum(t in found for t in entity.terms) >= len(entity.terms) or entity.head in found
 
 
