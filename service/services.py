@@ -3,7 +3,12 @@
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from service.answer.service import AnswerService, ExtractiveGenerator, Generator
+from service.answer.service import (
+    EXTRACTIVE_PASSAGES,
+    AnswerService,
+    ExtractiveGenerator,
+    Generator,
+)
 from service.config import Settings
 from service.ingest.chunk import TokenChunker
 from service.ingest.pipeline import Ingestor
@@ -82,7 +87,7 @@ def build_services(
         answerer=AnswerService(
             retriever,
             generator,
-            top_k=settings.llm_top_k if settings.llm == "openai" else 6,
+            top_k=settings.llm_top_k if settings.llm == "openai" else EXTRACTIVE_PASSAGES,
             with_vectors=settings.answer_scorer == "learned",
         ),
         summarizer=summarizer,

@@ -19,7 +19,13 @@ from service.answer.claims import Embed, Source, load_verifier
 from service.answer.evidence import Evidence, Sentence, cached_sentence_spans, is_instruction
 from service.answer.prompts import Example, PromptTemplate, load_examples, load_prompt
 from service.answer.question import Question
-from service.answer.service import NOT_COVERED, CitedSpan, ExtractiveGenerator, Generated
+from service.answer.service import (
+    EXTRACTIVE_PASSAGES,
+    NOT_COVERED,
+    CitedSpan,
+    ExtractiveGenerator,
+    Generated,
+)
 from service.answer.vectors import VectorSource
 from service.answer.verify import locate_quote, normalised_with_map, strip_quote
 from service.config import Settings
@@ -29,7 +35,6 @@ from service.retrieval.hybrid import HybridRetriever, Passage
 from vectorstore.store import StoredChunk
 
 MAX_CLAIMS = 3
-EXTRACTIVE_PASSAGES = 6  # the extractive selector's own retrieval depth
 # A reply is one JSON object; a model that runs on into made-up passages or questions is cut off.
 STOP_SEQUENCES = ["<passage", "\nPassages:", "\nQuestion:"]
 

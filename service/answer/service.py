@@ -12,6 +12,8 @@ from service.answer.vectors import VectorSource
 from service.retrieval.hybrid import Filters, HybridRetriever, Passage
 
 NOT_COVERED = "The ingested articles do not cover this question."
+# Passages the extractive selectors read: the depth they were calibrated on (an LLM reads more).
+EXTRACTIVE_PASSAGES = 6
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ class AnswerService:
         self,
         retriever: HybridRetriever,
         generator: Generator,
-        top_k: int = 6,
+        top_k: int = EXTRACTIVE_PASSAGES,
         with_vectors: bool = False,
     ) -> None:
         self.retriever = retriever
