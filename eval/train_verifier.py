@@ -83,7 +83,7 @@ def pairs(verifier: Verifier) -> list[Pair]:
                         continue
                     span = widen_to_sentences(text, *at)
                     cited = text[span[0] : span[1]]
-                    source = Source(cited, sentence_context(text, span, title), text)
+                    source = Source(cited, sentence_context(text, span, title))
                     question = questions[reply["id"]]
                     ruled = verifier.rejects(claim["text"], source, question, embed)
                     by_rule = ruled is not None and not ruled.startswith("the source")

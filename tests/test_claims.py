@@ -25,7 +25,7 @@ def source(sentence: str) -> Source:
     """The sentence, with the one before and after and the headline, in the article."""
     at = SENTENCES.index(sentence)
     context = " ".join(SENTENCES[max(0, at - 1) : at + 2])
-    return Source(sentence, f"{HEADLINE}\n{context}", DOCUMENT)
+    return Source(sentence, f"{HEADLINE}\n{context}")
 
 
 @pytest.fixture(scope="module")

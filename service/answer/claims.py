@@ -1,9 +1,10 @@
 """Whether the sentences a model cites carry its claim: strict on what can mislead, lenient on
 wording. Every number of the claim stands in the cited sentences and every name around them;
 then a calibrated model weighs what a paraphrase keeps and an over-reach adds — words the claim
-takes from the question that the source does not have, claim words the source lacks, and how
-close each missing word comes to the source's words and the claim to its sentences; and the
-claim must address the question
+takes from the question that the source does not have, how close each comes to the source's
+words, claim words the source lacks, and how much nearer the claim comes to the question than
+its sentences do (an over-reach restates the question around a fact about something else); and
+the claim must address the question
 (weights and thresholds: `python -m eval.train_verifier`)."""
 
 import json
@@ -23,10 +24,10 @@ from service.retrieval.terms import normalise_word, terms, words
 
 CLAIM_FEATURES = (
     "question_only",  # claim terms taken from the question that the source's context lacks
-    "question_unknown",  # the same, that the whole article lacks
     "question_unmatched",  # the same, less how near each word comes to a word of the context
     "claim_only",  # share of the claim's terms the source's context lacks
-    "similarity",  # cosine of claim and cited sentences
+    "claim_question",  # cosine of claim and question
+    "cited_question",  # cosine of cited sentences and question
 )
 WEIGHTS = Path(__file__).resolve().parent / "verifier_weights.json"
 Embed = Callable[[list[str]], list[np.ndarray]]
@@ -34,12 +35,10 @@ Embed = Callable[[list[str]], list[np.ndarray]]
 
 @dataclass(frozen=True)
 class Source:
-    """What a claim cites: its sentences, those with their neighbours and the headline, and the
-    whole article."""
+    """What a claim cites: its sentences, and those with their neighbours and the headline."""
 
     cited: str
     context: str
-    document: str
 
 
 @dataclass(frozen=True)
@@ -53,13 +52,16 @@ class Verifier:
         around = set(terms(source.context))
         taken = claim_terms & set(terms(question))
         question_only = len(taken - around)
-        question_unknown = len(taken - set(terms(source.document)))
         claim_only = len(claim_terms - around) / max(1, len(claim_terms))
         unmatched = _unmatched(taken - around, claim, source.context, embed)
-        claim_vector, cited_vector = embed([claim, source.cited])
-        similarity = float(claim_vector @ cited_vector)
-        row = [question_only, question_unknown, unmatched, claim_only, similarity]
-        return np.array(row)
+        if question:
+            claim_vector, cited_vector, question_vector = embed([claim, source.cited, question])
+            to_question = (float(claim_vector @ question_vector),
+                           float(cited_vector @ question_vector))  # fmt: skip
+        else:  # a summary's claim: no question to come nearer to, so no gap either
+            claim_vector, cited_vector = embed([claim, source.cited])
+            to_question = (float(claim_vector @ cited_vector),) * 2
+        return np.array([question_only, unmatched, claim_only, *to_question])
 
     def addresses(self, claim: str, cited: str, question: str, embed: Embed) -> float:
         """How close claim or cited sentences come to the question: a true sentence about

@@ -211,9 +211,10 @@ class LLMGenerator:
             )
             if found is None or found in verified:
                 continue
-            if copies(*found):
+            if repeats(*found):
                 # A claim that only repeats its sentence says nothing of its own to check: the
-                # sentence must answer the question as the extractive selector judges it.
+                # sentence must answer the question as the extractive selector judges it. (A
+                # phrase picked out of it, "His Telegram channel.", is the model's own answer.)
                 if answering is None:
                     answering = self.fallback.selector.select(question, extractive).relevant
                 if not any(_overlaps(found[1], sentence) for sentence in answering):
@@ -264,15 +265,16 @@ def verify_claim(
         return None
     document = retriever.document(chunk.doc_id)
     title = document.title if document else None
-    checked = Source(cited, sentence_context(source, span, title), source)
+    checked = Source(cited, sentence_context(source, span, title))
     if load_verifier().rejects(claim_text, checked, question, embed) is not None:
         return None
     return claim_text, CitedSpan(chunk.doc_id, title, *span, cited)
 
 
-def copies(claim: str, span: CitedSpan) -> bool:
-    """The claim is the cited text itself, or a piece of it."""
-    return normalised_with_map(strip_quote(claim))[0] in normalised_with_map(span.text)[0]
+def repeats(claim: str, span: CitedSpan) -> bool:
+    """The claim is the cited text itself, or most of it."""
+    mine, cited = normalised_with_map(strip_quote(claim))[0], normalised_with_map(span.text)[0]
+    return mine in cited and 2 * len(mine) >= len(cited)
 
 
 def _overlaps(span: CitedSpan, sentence: Sentence) -> bool:
