@@ -14,7 +14,7 @@ LLM_PORT ?= 8080
 LOCAL_LLM_ENV := NEWSQA_LLM=openai OPENAI_BASE_URL=http://127.0.0.1:$(LLM_PORT)/v1 \
 	NEWSQA_LLM_MODEL=gemma-3-270m NEWSQA_LLM_CONTEXT_TOKENS=800 NEWSQA_LLM_MAX_TOKENS=200
 
-.PHONY: install run test lint typecheck pytest bench eval-llm clean
+.PHONY: install run test lint typecheck pytest bench bench-summaries eval-llm clean
 
 install: $(STAMP) $(CHROMIUM)
 
@@ -72,14 +72,20 @@ SYSTEMS ?= newsqa,plain
 bench: install
 	$(BIN)/python -m bench --scales $(SCALES) --repeats $(REPEATS) --systems $(SYSTEMS)
 
-# On demand: every sample gold question through the bundled Gemma 3 270M (about 6 min here);
+# On demand: key-fact recall of article summaries, ours beside lead and TextRank → bench/SUMMARIES.md.
+bench-summaries: install
+	$(BIN)/python -m bench.summary_recall
+
+# On demand: every sample gold question through the bundled Gemma 3 270M (25-30 min here; a
+# long reply on a busy CPU can take over a minute, hence the timeout);
 # `make test` runs a fixed sample of them (tests/test_local_llm.py).
 EVAL_LLM_GOLD := --gold eval/gold/dev.jsonl --gold eval/gold/holdout.jsonl --gold eval/gold/fresh.jsonl
 eval-llm: install
 	$(BIN)/newsqa llm-server --port $(LLM_PORT) & llm=$$!; \
 	trap 'kill $$llm 2>/dev/null' EXIT INT TERM; \
 	for i in $$(seq 120); do curl -sf http://127.0.0.1:$(LLM_PORT)/v1/models >/dev/null && break; sleep 1; done; \
-	$(LOCAL_LLM_ENV) $(BIN)/newsqa eval $(EVAL_LLM_GOLD) --no-floors --no-judge --out eval-output/llm
+	$(LOCAL_LLM_ENV) NEWSQA_LLM_TIMEOUT_SECONDS=300 \
+		$(BIN)/newsqa eval $(EVAL_LLM_GOLD) --no-floors --no-judge --out eval-output/llm
 
 clean:
 	rm -rf $(VENV) vectorstore/data test-output bench/.work

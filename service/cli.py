@@ -131,8 +131,8 @@ def summarize(
 def _print_cited(text: str, citations: list[Citation]) -> None:
     typer.echo(text)
     for citation in citations:
-        title = citation.title or citation.doc_id
-        typer.echo(f"  [{citation.n}] {title} ({citation.doc_id} {citation.start}-{citation.end})")
+        where = f"{citation.doc_id} {citation.start}-{citation.end}"
+        typer.echo(f"  [{citation.n}] {citation.label} ({where})")
         typer.echo(f"      “{citation.quote}”")
 
 

@@ -148,6 +148,26 @@ class ScriptedLLM:
         self.calls.append(Call(question, [passage for _, passage in passages], text))
         return text
 
+    def summary_points(self, passages: list[tuple[int, str]], limit: int) -> str:
+        """A summary's map call: the scripted claims whose quotes the passages hold, in the
+        order the passages tell them — what a capable model states of them, in its own words."""
+        shown = [(number, folded(text)) for number, text in passages]
+        found = [c for claims in self.claims.values() for claim in claims
+                 if (c := claimed(claim, shown))]  # fmt: skip
+        by_place = {}
+        for claim in found:
+            text = dict(shown)[claim["passage"]]
+            by_place.setdefault(claim["quote"], (claim["passage"], text.find(folded(fence(
+                claim["quote"]))), claim))  # fmt: skip
+        ordered = [claim for _, _, claim in sorted(by_place.values(), key=lambda p: p[:2])]
+        ordered = ordered[:limit]
+        if self.invent_every > 0 and ordered:  # every map reply also states something untrue
+            ordered = [*ordered[: limit - 1], invented(ordered, shown)]
+            self.invented += 1
+        text = json.dumps({"claims": ordered}, ensure_ascii=False)
+        self.calls.append(Call("", [passage for _, passage in passages], text))
+        return text
+
     def respond(self, messages: list[dict[str, Any]]) -> str:
         """Only the last user turn is the real question; earlier turns are worked examples."""
 
@@ -155,9 +175,16 @@ class ScriptedLLM:
             return [str(m.get("content") or "") for m in messages if m.get("role") in role.split()]
 
         users, system = text("user"), " ".join(text("system developer"))
+        last = users[-1] if users else ""
+        if last.startswith("Summary of:"):  # the reduce call: every point, as given, that fits
+            return json.dumps({"order": choose_points(last, system)})
         found = _MAX_CLAIMS.search(system)
-        question, passages = parse_prompt(users[-1] if users else "")
-        return self.reply(question, passages, int(found.group(1)) if found else None)
+        limit = int(found.group(1)) if found else None
+        if "\nTask:" in last:
+            _, passages = parse_prompt(last.replace("\nTask:", "\nQuestion:"))
+            return self.summary_points(passages, limit or 5)
+        question, passages = parse_prompt(last)
+        return self.reply(question, passages, limit)
 
     def _app(self) -> FastAPI:
         app = FastAPI()
@@ -185,6 +212,22 @@ class ScriptedLLM:
             return JSONResponse(completion(reply, model))
 
         return app
+
+
+_POINT = re.compile(r"^\[(\d+)\] .*\((\d+) words\)$", re.MULTILINE)
+_MAX_WORDS = re.compile(r"at most (\d+) words")
+
+
+def choose_points(prompt: str, system: str) -> list[int]:
+    """The reduce call's reply: the points in their given order while they fit the words."""
+    found = _MAX_WORDS.search(system)
+    budget = int(found.group(1)) if found else 10**6
+    chosen, used = [], 0
+    for number, words in _POINT.findall(prompt):
+        if used + int(words) <= budget:
+            chosen.append(int(number))
+            used += int(words)
+    return chosen
 
 
 def error(param: str) -> dict[str, Any]:

@@ -122,8 +122,8 @@ def test_ingest_ask_delete_ask_again(server: str) -> None:
     created = httpx.post(f"{server}/v1/documents", json=article, timeout=60)
     assert created.status_code == 201, created.text
     assert created.headers["location"] == "/v1/documents/ostrava-lanterns"
-    assert created.json() == {"documents": [{"id": "ostrava-lanterns", "status": "added",
-                                             "chunks": 1}]}  # fmt: skip
+    assert created.json() == {"documents": [{"id": "ostrava-lanterns", "label": article["title"],
+                                             "status": "added", "chunks": 1}]}  # fmt: skip
     again = httpx.post(f"{server}/v1/documents", json=article, timeout=60)
     assert again.status_code == 200 and again.json()["documents"][0]["status"] == "unchanged"
 
@@ -141,6 +141,35 @@ def test_ingest_ask_delete_ask_again(server: str) -> None:
     assert gone.status_code == 404 and gone.headers["content-type"] == "application/problem+json"
     after = httpx.post(f"{server}/v1/ask", json=question, timeout=60).json()
     assert after["abstained"] is True and after["citations"] == []
+
+
+def test_an_article_without_a_headline_is_named_by_its_first_words(server: str) -> None:
+    article = {
+        "id": "kestrel-ferry",
+        "text": "The Kestrel island ferry carried 9,300 passengers in its first week, the "
+        "harbour office said.\n\nFares stay at two euros until the spring.",
+    }
+    lede = "The Kestrel island ferry carried 9,300 passengers in…"
+    created = httpx.post(f"{server}/v1/documents", json=article, timeout=60)
+    assert created.status_code == 201, created.text
+    try:
+        assert created.json()["documents"][0]["label"] == lede
+        listed = httpx.get(f"{server}/v1/documents", params={"limit": 500}).json()["documents"]
+        [entry] = [d for d in listed if d["id"] == "kestrel-ferry"]
+        assert entry["title"] is None and entry["label"] == lede
+        # Every document has a readable label, headline-less samples included; none is an id.
+        assert all(d["label"] and d["id"] not in d["label"] for d in listed)
+        one = httpx.get(f"{server}/v1/documents/kestrel-ferry").json()
+        assert one["title"] is None and one["label"] == lede
+        assert one["text"] == clean_article(article["text"]).text  # no label added to it
+
+        question = {"question": "How many passengers did the Kestrel island ferry carry?"}
+        answer = httpx.post(f"{server}/v1/ask", json=question, timeout=60).json()
+        assert "9,300" in answer["answer"]
+        cited = [c for c in answer["citations"] if c["doc_id"] == "kestrel-ferry"]
+        assert cited and all(c["title"] is None and c["label"] == lede for c in cited)
+    finally:
+        assert httpx.delete(f"{server}/v1/documents/kestrel-ferry").status_code == 204
 
 
 def test_documents_list_pages_and_get_has_the_cleaned_text(server: str) -> None:

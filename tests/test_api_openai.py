@@ -53,7 +53,10 @@ def test_plain_completion_carries_citations_and_a_sources_list(
     ).json()
     assert content.startswith(ask["answer"]) and citations == ask["citations"]
     for citation, line in zip(citations, sources, strict=True):
-        assert f"[{citation['n']}]" in content and line.startswith(f"[{citation['n']}] ")
+        # Named by label (a headline-less article by its first words), never by its id.
+        assert f"[{citation['n']}]" in content and line == f"[{citation['n']}] {citation['label']}"
+        assert citation["doc_id"] not in line
+    assert any(citation["title"] is None for citation in citations)
 
 
 def test_streaming_completion_joins_to_the_plain_one(client: openai.OpenAI) -> None:

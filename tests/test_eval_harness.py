@@ -40,7 +40,7 @@ TROOPS, OTHER = "003_90df2db88ee2fc19", "000_24ebec4603e8d0ce"
 def cite(doc_id: str, needle: str, quote: str | None = None, shift: int = 0) -> Citation:
     start = TEXTS[doc_id].index(needle) + shift
     end = start + len(needle)
-    return Citation(n=1, doc_id=doc_id, quote=quote or needle, start=start, end=end)
+    return Citation(n=1, doc_id=doc_id, label=doc_id, quote=quote or needle, start=start, end=end)
 
 
 def answer(text: str, *citations: Citation, retrieved: tuple[str, ...] = ()) -> Answer:

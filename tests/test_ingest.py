@@ -5,7 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from service.ingest.loaders import RawDocument
 from service.ingest.pipeline import WRITE_BATCH_CHUNKS, Outcome
+from service.labels import document_label
 from service.services import Services
 from tests.conftest import ARTICLES, CountingEmbedder
 
@@ -213,3 +215,50 @@ def test_document_records_are_read_in_pages(
     records = sample_services.store.all_documents()
     assert sorted(records) == sorted(SAMPLE_IDS)
     assert all(record.content_hash and record.n_chunks for record in records.values())
+
+
+def test_documents_without_a_headline_are_labelled_by_their_lede(services: Services) -> None:
+    long_title = "Harbour wall repairs begin after a winter of storms, officials say"
+    lede = "Crews began work on the harbour wall on Monday morning, the port said."
+    report = services.ingestor.ingest_raw(
+        [
+            RawDocument(id="long-title", title=long_title, text="Work began on Monday."),
+            RawDocument(id="ledeless", text=f"{lede}\n\nMore follows."),
+            RawDocument(id="short-lede", text="Harbour reopens.\n\nShips returned on Monday."),
+        ]
+    )
+    expected = {
+        "long-title": "Harbour wall repairs begin after a winter of…",
+        "ledeless": "Crews began work on the harbour wall on…",
+        "short-lede": "Harbour reopens",
+    }
+    assert {r.doc_id: r.label for r in report.results} == expected
+    listed, _ = services.store.list_documents()
+    assert {d.id: d.label for d in listed} == expected
+    stored = services.store.get_document("ledeless")
+    assert stored is not None and stored.title is None and stored.text.startswith(lede)
+    # Text with no word in it falls back to the source, then to the id.
+    assert document_label(None, "— · —", "Kestrel Gazette", "x") == "Kestrel Gazette"
+    assert document_label(None, "— · —", None, "x") == "x"
+
+
+def test_a_record_stored_before_labels_gets_one_from_its_text(services: Services) -> None:
+    text = "Crews began work on the harbour wall on Monday morning."
+    services.ingestor.ingest_raw([RawDocument(id="older", text=text)])
+    # The record as an earlier version stored it: without the label.
+    documents = services.store.documents
+    record = documents.get(ids=["older"], include=["metadatas", "documents", "embeddings"])
+    metadata = {k: v for k, v in (record["metadatas"] or [{}])[0].items() if k != "label"}
+    documents.delete(ids=["older"])  # an upsert would merge the label back in
+    documents.add(
+        ids=["older"],
+        documents=record["documents"],
+        embeddings=record["embeddings"],
+        metadatas=[metadata],
+    )
+    lede = "Crews began work on the harbour wall on…"
+    assert services.store.all_documents()["older"].label is None  # read without its text
+    assert services.store.list_documents()[0][0].label == lede
+    services.retriever.invalidate()
+    services.retriever.sync()
+    assert services.retriever.label("older") == lede

@@ -1,6 +1,7 @@
 """The LLM path as a capable model drives it: the scripted model (tests/scripted_llm.py) behind a
 real OpenAI-compatible HTTP server, newsqa as a real uvicorn server pointed at it, every gold
-item of both corpora asked through `POST /v1/ask`. What must hold for a user: no invented or
+item of both corpora asked through `POST /v1/ask`, and each article it asks about summarized
+through `POST /v1/summarize`. What must hold for a user: no invented or
 over-reaching claim is ever shown, every quote is verbatim, the lookalikes are declined. Where
 these do not hold yet (corpus-dev), no more over-reach and no worse accuracy or declines than
 the committed baseline of this run (README, LLM answers)."""
@@ -14,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from bench.summary_recall import stated
 from eval import EVAL_DIR
 from eval.gold import GoldItem, load_gold
 from eval.scorers import answer_correct
@@ -41,7 +43,11 @@ def stub() -> Iterator[ScriptedLLM]:
         yield llm
 
 
-def ask_all(stub: ScriptedLLM, tmp: Path, corpus: str) -> list[tuple[GoldItem, dict[str, Any]]]:
+Asked = list[tuple[GoldItem, dict[str, Any]]]
+
+
+def ask_all(stub: ScriptedLLM, tmp: Path, corpus: str) -> tuple[Asked, dict[str, Any]]:
+    """Every gold item asked, and a 120-word summary of each article the gold asks about."""
     articles, names = CORPORA[corpus]
     # An eval run asks more than the default 120 questions a minute.
     env = {"NEWSQA_LLM": "openai", "OPENAI_BASE_URL": stub.base_url,
@@ -57,21 +63,32 @@ def ask_all(stub: ScriptedLLM, tmp: Path, corpus: str) -> list[tuple[GoldItem, d
                                                          "history": history})  # fmt: skip
             assert response.status_code == 200, response.text
             asked.append((item, response.json()))
+        summaries = {}
+        for doc_id in sorted({d for item, _ in asked if item.answerable for d in item.sources}):
+            response = client.post(f"{url}/v1/summarize", json={"doc_id": doc_id,
+                                                                "max_words": 120})  # fmt: skip
+            assert response.status_code == 200, response.text
+            summaries[doc_id] = response.json()
         texts = {d: client.get(f"{url}/v1/documents/{d}").json()["text"]
-                 for d in {c["doc_id"] for _, a in asked for c in a["citations"]}}  # fmt: skip
-    for _, answer in asked:
+                 for d in {c["doc_id"] for a in [*(a for _, a in asked), *summaries.values()]
+                           for c in a["citations"]}}  # fmt: skip
+    for answer in [*(a for _, a in asked), *summaries.values()]:
         for citation in answer["citations"]:
             assert (
                 texts[citation["doc_id"]][citation["start"] : citation["end"]] == citation["quote"]
             )
-    return asked
+    return asked, summaries
 
 
 def never_to_show(stub: ScriptedLLM) -> tuple[set[str], set[str]]:
     """Claim texts the stub sent that no user may see: those it invented for answerable items,
     and every claim it made to a lookalike."""
     invented, overclaims = set(), set()
+    scripted = {claim["text"] for claims in stub.claims.values() for claim in claims}
     for call in stub.calls:
+        if not call.question:  # a summary's map call
+            invented |= {c["text"] for c in json.loads(call.reply)["claims"]} - scripted
+            continue
         item = stub.items.get(question_key(call.question))
         if item is None:
             continue
@@ -84,8 +101,11 @@ def never_to_show(stub: ScriptedLLM) -> tuple[set[str], set[str]]:
     return invented, overclaims
 
 
-def measure(stub: ScriptedLLM, asked: list[tuple[GoldItem, dict[str, Any]]]) -> dict[str, Any]:
+def measure(stub: ScriptedLLM, asked: Asked, summaries: dict[str, Any]) -> dict[str, Any]:
     shown = " ".join(normalised_with_map(a["answer"])[0] for _, a in asked)
+    shown += " ".join(normalised_with_map(s["summary"])[0] for s in summaries.values())
+    facts = [(i, d) for i, _ in asked if i.answerable and len(i.sources) == 1 and not i.history
+             for d in i.sources]  # fmt: skip
     invented, overclaims = never_to_show(stub)
     answerable = [(i, Answer.model_validate(a)) for i, a in asked if i.answerable]
     lookalikes = [a for i, a in asked if not i.answerable]
@@ -97,6 +117,13 @@ def measure(stub: ScriptedLLM, asked: list[tuple[GoldItem, dict[str, Any]]]) -> 
         "invented_shown": sorted(t for t in invented if normalised_with_map(t)[0] in shown),
         "overclaims_shown": sorted(t for t in overclaims if normalised_with_map(t)[0] in shown),
         "modes": sorted({a.mode for _, a in answerable}),
+        # Facts the gold asks about that the article's summary states (bench.summary_recall):
+        # what verification keeps of the points a capable model makes.
+        "summary_facts_stated": round(
+            sum(stated(summaries[d]["summary"], i) for i, d in facts) / len(facts), 4
+        ),
+        "summary_modes": sorted({s["mode"] for s in summaries.values()}),
+        "summary_words_kept": all(s["words"] <= 120 for s in summaries.values()),
     }
 
 
@@ -104,14 +131,15 @@ def measure(stub: ScriptedLLM, asked: list[tuple[GoldItem, dict[str, Any]]]) -> 
 def test_a_capable_model_is_answered_checked_and_never_overreaches(
     stub: ScriptedLLM, tmp_path: Path, corpus: str
 ) -> None:
-    asked = ask_all(stub, tmp_path, corpus)
-    found = measure(stub, asked)
+    asked, summaries = ask_all(stub, tmp_path, corpus)
+    found = measure(stub, asked, summaries)
     print(corpus, found)
     assert found["invented_shown"] == [] and found["modes"] == ["llm"]
+    assert found["summary_modes"] == ["llm"] and found["summary_words_kept"]
     before = json.loads(BASELINE.read_text(encoding="utf-8"))[corpus]
     # Not yet zero on corpus-dev: no more over-reaching claims shown than the baseline's.
     assert len(found["overclaims_shown"]) <= len(before["overclaims_shown"]), found
-    for metric in ("answer_accuracy", "abstention_accuracy"):
+    for metric in ("answer_accuracy", "abstention_accuracy", "summary_facts_stated"):
         assert found[metric] >= before[metric] - TOLERANCE, (metric, found[metric], before)
 
 

@@ -9,6 +9,7 @@ import httpx
 import openai
 import pytest
 
+from service.answer.evidence import cached_sentence_spans
 from service.errors import DocumentNotFound, InputError, LLMUnavailable
 from service.ingest.loaders import RawDocument
 from service.services import Services
@@ -40,6 +41,7 @@ def assert_well_formed(summary: Summary, services: Services) -> None:
         assert document is not None
         assert citation.quote == document.text[citation.start : citation.end]
         assert citation.quote.strip() and citation.title == document.title
+        assert citation.label == document.label
     assert summary.sources == list(dict.fromkeys(c.doc_id for c in summary.citations))
     assert all(statement in text for statement in summary.disagreements)
 
@@ -76,15 +78,18 @@ def test_document_summary_leads_with_the_lede_and_keeps_article_order(
         assert len(set(starts)) == len(starts)
 
 
-def test_a_lede_longer_than_the_budget_is_cut_to_a_verbatim_prefix(
+def test_sentences_longer_than_the_budget_are_cut_to_verbatim_prefixes_marked_as_cut(
     sample_services: Services,
 ) -> None:
     summary = sample_services.summarizer.summarize_document(PACT_DOC, 20)
-    [citation] = summary.citations
-    lede = "Ukrainian President Volodymyr Zelensky has confirmed that a landmark defense agreement"
-    assert citation.start == 0 and citation.quote.startswith(lede)
-    assert summary.summary == f"{citation.quote}… [1]"
-    assert len(citation.quote.split()) == summary.words <= 20
+    text = sample_services.store.get_document(PACT_DOC).text  # type: ignore[union-attr]
+    assert 10 <= summary.words <= 20
+    for citation in summary.citations:
+        [sentence_end] = [e for s, e in cached_sentence_spans(text) if s <= citation.start < e]
+        if citation.end < len(text[:sentence_end].rstrip()):  # a cut: shown with "…"
+            assert f"{citation.quote}… [{citation.n}]" in summary.summary
+        else:
+            assert f"{citation.quote} [{citation.n}]" in summary.summary
 
 
 def test_bad_requests_are_refused(sample_services: Services) -> None:
@@ -117,14 +122,17 @@ def test_topic_summary_groups_sources_and_states_the_troop_disagreement(
     assert "pledged to avoid direct troop deployment" in statement
     cited = {int(n) for n in re.findall(r"\[(\d+)\]", statement)}
     assert {summary.citations[n - 1].doc_id for n in cited} == {PEACEKEEPERS_DOC, BERLIN_DOC}
-    # One line per source, each opening with the source's name.
+    # Both sides are headline-less articles, named by their first words; no id is shown.
+    assert "Ukrainian President Volodymyr Zelenskyy made it clear this… says “" in statement
+    assert "U.S. and European Union officials convened in Berlin… says “" in statement
+    assert not any(doc_id in summary.summary for doc_id in SAMPLE_IDS)
+    # One line per source, each opening with the source's label.
     lines = summary.summary.splitlines()
     assert lines[-1] == statement
     for line, doc_id in zip(lines[:-1], summary.sources, strict=False):
         document = sample_services.store.get_document(doc_id)
-        assert document is not None
-        name = (document.title or doc_id).split()[0]
-        assert line.startswith(name)
+        assert document is not None and document.label
+        assert line.startswith(f"{document.label}: ")
 
 
 @pytest.mark.parametrize("max_words", [20, 40, 300, 1000])
@@ -376,12 +384,13 @@ def test_llm_topic_summary_is_grouped_by_source_with_the_disagreement(
     assert summary.mode == "llm" and not fake_model.replies
     assert_well_formed(summary, sample_services)
     lines = summary.summary.splitlines()
-    assert lines[0] == (
-        f"{PEACEKEEPERS_DOC}: He indicated U.S. troops are needed on the ground. [1]"
+    # Both are headline-less: named by their first words.
+    peacekeepers, berlin = (
+        sample_services.retriever.label(d) for d in (PEACEKEEPERS_DOC, BERLIN_DOC)
     )
-    assert lines[1] == (
-        f"{BERLIN_DOC}: Ukraine's military is to reach 800,000 well-trained troops. [2]"
-    )
+    assert peacekeepers.startswith("Ukrainian President") and berlin.startswith("U.S. and")
+    assert lines[0] == f"{peacekeepers}: He indicated U.S. troops are needed on the ground. [1]"
+    assert lines[1] == f"{berlin}: Ukraine's military is to reach 800,000 well-trained troops. [2]"
     assert lines[2].startswith("Sources disagree on ") and summary.disagreements == [lines[2]]
     assert "2 million" not in summary.summary
 

@@ -80,6 +80,17 @@ def test_ask_streams_a_cited_answer_and_a_marker_opens_the_marked_quote(
     assert answer.locator("p.text").inner_text() == expected["answer"]
     assert page.evaluate("window.streamUpdates") >= len(expected["answer"].split()) // 2
     expect(answer.locator(".sources li")).to_have_count(len(expected["citations"]))
+    # Sources and library name each article by its label: a headline-less one by its first
+    # words, not by its id.
+    for n, citation in enumerate(expected["citations"]):
+        line = answer.locator(".sources li").nth(n).locator(".source-link")
+        expect(line).to_have_text(f"[{citation['n']}] {citation['label']}")
+    headline_less = httpx.get(f"{server}/v1/documents/002_ffeabc11d1486852").json()
+    assert headline_less["title"] is None
+    library = page.get_by_test_id("documents")
+    expect(library.locator("li[data-doc-id='002_ffeabc11d1486852'] .title")).to_have_text(
+        headline_less["label"]
+    )
 
     second = expected["citations"][-1]
     markers.last.click()

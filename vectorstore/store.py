@@ -12,7 +12,7 @@ half-written document.
 import re
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -20,6 +20,7 @@ from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 
 from service.errors import InputError
+from service.labels import document_label
 from vectorstore import sentence_vectors
 
 _GENERATION = "newsqa_generation"  # collection metadata key; a new value on every write
@@ -55,10 +56,14 @@ class StoredDocument:
     url: str | None = None
     n_chunks: int = 0
     ingested_at: str | None = None
+    # The title or a readable fallback (`document_label`), made at ingest. None only for a
+    # headline-less record stored before labels, read without the text its lede comes from.
+    label: str | None = None
 
     def metadata(self) -> dict[str, Any]:
         fields = {
             "title": self.title,
+            "label": self.label,
             "published_at": self.published_at,
             "source": self.source,
             "url": self.url,
@@ -199,6 +204,10 @@ class ArticleStore:
         ids = self.document_ids()
         page = ids[offset : offset + limit]
         found = self.get_documents(page, with_text=False)
+        # Headline-less records stored before labels are named by their lede: read their text.
+        unlabelled = [doc_id for doc_id, document in found.items() if document.label is None]
+        for doc_id, document in self.get_documents(unlabelled).items():
+            found[doc_id] = replace(document, text="")
         return [found[doc_id] for doc_id in page if doc_id in found], len(ids)
 
     def count_documents(self) -> int:
@@ -358,14 +367,18 @@ class ArticleStore:
             value = meta.get(key)
             return None if value is None else str(value)
 
+        title, source, label = optional("title"), optional("source"), optional("label")
+        if label is None and (title or text):  # stored before labels: made now, if it can be
+            label = document_label(title, text or "", source, doc_id)
         return StoredDocument(
             id=doc_id,
             text=text or "",
             content_hash=str(meta.get("content_hash", "")),
-            title=optional("title"),
+            title=title,
             published_at=optional("published_at"),
-            source=optional("source"),
+            source=source,
             url=optional("url"),
             n_chunks=int(meta.get("n_chunks", 0)),
             ingested_at=optional("ingested_at"),
+            label=label,
         )

@@ -72,6 +72,9 @@ class Sentence:
     previous: "Sentence | None" = None  # the sentence before, in the same paragraph
     context_terms: frozenset[str] = frozenset()  # the headline's terms
     window_terms: frozenset[str] = frozenset()  # the paragraph's sentences just before and after
+    # How the document is named where sources are (answers, topics); a document summary's
+    # own sentences go without, as it never names its one source.
+    label: str | None = None
 
 
 @dataclass
@@ -121,6 +124,7 @@ def collect_sentences(retriever: HybridRetriever, passages: list[Passage]) -> Ev
             continue
         document = retriever.document(chunk.doc_id)
         title = document.title if document else None
+        label = retriever.label(chunk.doc_id)
         title_terms = sentence_terms(title) if title else frozenset()
         previous: Sentence | None = None
         for position, (start, end) in enumerate(cached_sentence_spans(text)):
@@ -130,7 +134,8 @@ def collect_sentences(retriever: HybridRetriever, passages: list[Passage]) -> Ev
             sentence_text = text[start:end]
             sentence = Sentence(chunk.doc_id, title, start, end, sentence_text,
                                 sentence_terms(sentence_text), rank, position,
-                                previous if same_paragraph else None, title_terms)  # fmt: skip
+                                previous if same_paragraph else None, title_terms,
+                                label=label)  # fmt: skip
             previous = sentence
             neighbours.setdefault((chunk.doc_id, position), sentence)
             candidates.append((sentence, chunk))

@@ -268,7 +268,7 @@ def verify_claim(
     checked = Source(cited, sentence_context(source, span, title))
     if load_verifier().rejects(claim_text, checked, question, embed) is not None:
         return None
-    return claim_text, CitedSpan(chunk.doc_id, title, *span, cited)
+    return claim_text, CitedSpan(chunk.doc_id, title, *span, cited, retriever.label(chunk.doc_id))
 
 
 def repeats(claim: str, span: CitedSpan) -> bool:

@@ -2,11 +2,20 @@
 
 from pydantic import BaseModel, Field
 
+from service.labels import LABEL_WORDS
+
+LABEL_DESCRIPTION = (
+    f"How to name the document: its title, or when it has none the first words of its text, "
+    f"else its source; at most {LABEL_WORDS} words, “…” marking a cut."
+)
+TITLE_DESCRIPTION = "The document's headline; null when it has none (see `label`)."
+
 
 class Citation(BaseModel):
     n: int = Field(description="Marker number: `[n]` in the answer refers to this citation.")
     doc_id: str
-    title: str | None = None
+    title: str | None = Field(None, description=TITLE_DESCRIPTION)
+    label: str = Field(description=LABEL_DESCRIPTION)
     quote: str = Field(description="Verbatim source text: equals the document's text[start:end].")
     start: int
     end: int

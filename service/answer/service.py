@@ -23,10 +23,28 @@ class CitedSpan:
     start: int
     end: int
     text: str
+    label: str | None = None  # as on `Sentence`
 
     @classmethod
     def of(cls, sentence: Sentence) -> "CitedSpan":
-        return cls(sentence.doc_id, sentence.title, sentence.start, sentence.end, sentence.text)
+        return cls(sentence.doc_id, sentence.title, sentence.start, sentence.end, sentence.text,
+                   sentence.label)  # fmt: skip
+
+
+def cite(spans: list[CitedSpan], retriever: HybridRetriever) -> list[Citation]:
+    """The spans as citations numbered from 1, each document named by its label."""
+    return [
+        Citation(
+            n=n,
+            doc_id=s.doc_id,
+            title=s.title,
+            label=retriever.label(s.doc_id),
+            quote=s.text,
+            start=s.start,
+            end=s.end,
+        )
+        for n, s in enumerate(spans, start=1)
+    ]
 
 
 @dataclass(frozen=True)
@@ -132,15 +150,11 @@ class AnswerService:
             analyse(retrieval.standalone), evidence, retrieval.passages
         )
         timings = {"retrieve": retrieval.retrieve_ms, "generate": _ms(mark)}
-        citations = [
-            Citation(n=n, doc_id=s.doc_id, title=s.title, quote=s.text, start=s.start, end=s.end)
-            for n, s in enumerate(generated.cited, start=1)
-        ]
         timings["total"] = _ms(retrieval.started)
         return Answer(
             answer=generated.text,
             abstained=generated.abstained,
-            citations=citations,
+            citations=cite(generated.cited, self.retriever),
             retrieved=retrieval.retrieved,
             mode=generated.mode,
             timings_ms={key: round(value, 2) for key, value in timings.items()},

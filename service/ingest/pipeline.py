@@ -15,6 +15,7 @@ from service.ingest.chunk import TokenChunker
 from service.ingest.clean import clean_article
 from service.ingest.loaders import RawDocument, expand_paths, load_file
 from service.ingest.vectors import embed_documents
+from service.labels import document_label
 from vectorstore.embeddings import Embedder
 from vectorstore.store import (
     ArticleStore,
@@ -40,6 +41,7 @@ class ItemResult:
     doc_id: str | None = None
     chunks: int = 0
     error: str | None = None
+    label: str | None = None
 
 
 @dataclass
@@ -137,6 +139,7 @@ class Ingestor:
             published_at=raw.published_at,
             source=raw.source,
             url=raw.url,
+            label=document_label(cleaned.title, cleaned.text, raw.source, raw.id),
         )
         return StoredDocument(**{**draft.__dict__, "content_hash": self.content_hash(draft)})
 
@@ -146,7 +149,7 @@ class Ingestor:
         """Chunk a prepared document whose stored hash is `previous`; an unchanged one is done
         here, unembedded."""
         if previous == document.content_hash:
-            return ItemResult(source, Outcome.UNCHANGED, document.id)
+            return ItemResult(source, Outcome.UNCHANGED, document.id, label=document.label)
         outcome = Outcome.ADDED if previous is None else Outcome.UPDATED
         return self._staged(document, source, outcome)
 
@@ -211,7 +214,10 @@ class Ingestor:
             )
             writes.append(DocumentWrite(stamped, done.chunks, done.vectors))
         self.store.write_documents(writes)
-        return [ItemResult(i.source, i.outcome, i.document.id, len(i.chunks)) for i in staged]
+        return [
+            ItemResult(i.source, i.outcome, i.document.id, len(i.chunks), label=i.document.label)
+            for i in staged
+        ]
 
     def _ingest(
         self,

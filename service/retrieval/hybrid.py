@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from service.labels import document_label
 from service.retrieval.lexical import BM25Index
 from service.retrieval.terms import terms
 from vectorstore.embeddings import Embedder
@@ -138,6 +139,15 @@ class HybridRetriever:
 
     def document(self, doc_id: str) -> StoredDocument | None:
         return self._state.documents.get(doc_id)
+
+    def label(self, doc_id: str) -> str:
+        """How the document is named (`document_label`): as stored at ingest, or for a
+        headline-less record stored before labels, from its lede now (its text is cached)."""
+        document = self._state.documents.get(doc_id)
+        if document is not None and document.label is not None:
+            return document.label
+        source = document.source if document else None
+        return document_label(None, self.document_text(doc_id), source, doc_id)
 
     def document_text(self, doc_id: str) -> str:
         """The stored text of a current document (cached per content hash)."""

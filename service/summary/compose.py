@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 
 from service.answer.evidence import Sentence
 from service.answer.service import CitedSpan
+from service.labels import document_label
 from service.summary.disagreement import Disagreement
 from service.summary.models import count_words
 
 NOT_COVERED = "The ingested articles do not cover this topic."
-LABEL_WORDS = 8
 _CLAUSE_END = re.compile(r"[,;:—–]$")
 _TRAILING = " ,;:—–-‘“'\"("
 
@@ -55,18 +55,15 @@ class _Markers:
         return f"[{self._numbers[key]}]"
 
 
-def label(doc_id: str, title: str | None) -> str:
-    """How a source is named in a topic summary: its headline, shortened, else its id."""
-    if not title:
-        return doc_id
-    words = title.split()
-    if len(words) <= LABEL_WORDS:
-        return title
-    return " ".join(words[:LABEL_WORDS]).rstrip(_TRAILING) + "…"
+def label(source: CitedSpan | Sentence) -> str:
+    """How a source is named in a topic summary: its document's label (`document_label`: the
+    headline, shortened, else the lede), never its id."""
+    # Only a document summary's own sentences go unlabelled, and it never names its source.
+    return source.label or document_label(source.title, source.text)
 
 
 def label_words(span: CitedSpan) -> int:
-    return count_words(label(span.doc_id, span.title))
+    return count_words(label(span))
 
 
 def cut(sentence: Sentence, max_words: int) -> Point | None:
@@ -92,7 +89,7 @@ def cut(sentence: Sentence, max_words: int) -> Point | None:
     if not prefix or count_words(prefix) == 0:
         return None
     span = CitedSpan(sentence.doc_id, sentence.title, sentence.start,
-                     sentence.start + len(prefix), prefix)  # fmt: skip
+                     sentence.start + len(prefix), prefix, sentence.label)  # fmt: skip
     return Point(prefix + "…", span)
 
 
@@ -104,8 +101,8 @@ def write_document(points: list[Point], mode: str, note: str = "") -> Drafted:
 
 def statement(item: Disagreement, mark: Callable[[CitedSpan], str]) -> str:
     a, b = item.first, item.second
-    a_label = label(a.sentence.doc_id, a.sentence.title)
-    b_label = label(b.sentence.doc_id, b.sentence.title)
+    a_label = label(a.sentence)
+    b_label = label(b.sentence)
     return (
         f"Sources disagree on {item.subject}: {a_label} says “{a.text}” "
         f"{mark(CitedSpan.of(a.sentence))}, while {b_label} says “{b.text}” "
@@ -129,7 +126,7 @@ def write_topic(
         groups.setdefault(point.span.doc_id, []).append(point)
     mark = _Markers()
     lines = [
-        f"{label(group[0].span.doc_id, group[0].span.title)}: "
+        f"{label(group[0].span)}: "
         + " ".join(f"{point.text} {mark(point.span)}" for point in group)
         for group in groups.values()
     ]

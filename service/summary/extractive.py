@@ -1,8 +1,9 @@
-"""Extractive summaries: whole source sentences, chosen by centrality (TF-IDF cosine to the
-centroid of the candidates), the news lede, and for a topic how much of it they cover; a
-sentence too close to one already chosen is redundant and skipped; each candidate that fits the
-word budget is taken, best first (maximal marginal relevance), so short points fill the space
-long ones leave."""
+"""Extractive summaries. An article's: the sentences and main clauses that add the most facts
+per word (service/summary/coverage.py). A topic's: sentences chosen by how much of the topic
+they cover and by centrality (TF-IDF cosine to the centroid of the candidates); a sentence too
+close to one already chosen is redundant and skipped; each candidate that fits the word budget
+is taken, best first (maximal marginal relevance), so short points fill the space long ones
+leave."""
 
 import math
 from collections import Counter
@@ -26,11 +27,10 @@ from service.summary.compose import (
     write_document,
     write_topic,
 )
+from service.summary.coverage import choose_for_facts, document_names, says_something
 from service.summary.disagreement import Disagreement, find_disagreements
 
 MIN_SENTENCE_WORDS = 5
-LEAD_BONUS = 0.3  # for the first sentence; the n-th gets LEAD_BONUS / n
-TITLE_BONUS = 0.2
 REDUNDANT = 0.5  # cosine at which a sentence repeats one already chosen
 MMR_PENALTY = 0.5
 NEW_SOURCE_BONUS = 0.3  # a topic summary lets several sources speak
@@ -139,17 +139,7 @@ class ExtractiveSummarizer:
         self, doc_id: str, title: str | None, text: str, max_words: int, mode: str = name
     ) -> Drafted:
         sentences = document_sentences(doc_id, title, text)
-        title_terms = sentence_terms(title) if title else frozenset()
-        central = centrality(tfidf(sentences))
-        scores = [
-            central[i]
-            + LEAD_BONUS / (1 + i)
-            + (TITLE_BONUS * len(s.terms & title_terms) / len(title_terms) if title_terms else 0)
-            for i, s in enumerate(sentences)
-        ]
-        chosen = select(sentences, scores, max_words)
-        # In document order: the lede first, as the article tells it.
-        chosen.sort(key=lambda point: point.span.start)
+        chosen = choose_for_facts(sentences, max_words)
         return write_document(chosen, mode, f"{len(chosen)} of {len(sentences)} sentences")
 
     def relevant(self, topic: str, evidence: Evidence) -> tuple[list[Sentence], list[float]]:
@@ -194,6 +184,10 @@ class ExtractiveSummarizer:
         quoted = {(c.sentence.doc_id, c.sentence.start) for d in disagreements
                   for c in (d.first, d.second)}  # fmt: skip
         keep = [i for i, s in enumerate(sentences) if (s.doc_id, s.start) not in quoted]
+        # A line says something beyond the topic itself, and needs no sentence it does not show.
+        names, topic_terms = document_names(evidence.sentences), frozenset(terms(topic))
+        telling = [i for i in keep if says_something(sentences[i].text, names, topic_terms)]
+        keep = telling or keep
         sentences, relevance = [sentences[i] for i in keep], [relevance[i] for i in keep]
         central = centrality(tfidf(sentences))
         scores = [

@@ -128,8 +128,7 @@ class LLMSummarizer:
         order = list(range(1, len(points) + 1))
         if reduce and points:
             listing = "\n".join(
-                f"[{n}] ({fence(label(p.span.doc_id, p.span.title))}) {fence(p.text)} "
-                f"({p.words} words)"
+                f"[{n}] ({fence(label(p.span))}) {fence(p.text)} ({p.words} words)"
                 for n, p in enumerate(points, start=1)
             )
             values = {"task": task, "points": listing, "max_words": budget}

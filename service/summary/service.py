@@ -12,7 +12,7 @@ from collections import OrderedDict
 from typing import Literal, Protocol
 
 from service.answer.evidence import Evidence, collect_sentences
-from service.answer.models import Citation
+from service.answer.service import cite
 from service.errors import DocumentNotFound, InputError
 from service.retrieval.hybrid import HybridRetriever, Passage
 from service.summary.compose import Drafted
@@ -97,7 +97,9 @@ class SummaryService:
         mark = time.perf_counter()
         drafted = self.summarizer.document(doc_id, document.title, text, max_words)
         timings = {"summarize": _ms(mark)}
-        summary = _summary(drafted, "document", max_words, timings, started, doc_id=doc_id)
+        summary = _summary(
+            self.retriever, drafted, "document", max_words, timings, started, doc_id=doc_id
+        )
         self.cache.put(key, summary)
         return summary
 
@@ -118,7 +120,9 @@ class SummaryService:
         mark = time.perf_counter()
         drafted = self.summarizer.topic(asked, evidence, passages, max_words)
         timings["summarize"] = _ms(mark)
-        summary = _summary(drafted, "topic", max_words, timings, started, topic=asked)
+        summary = _summary(
+            self.retriever, drafted, "topic", max_words, timings, started, topic=asked
+        )
         self.cache.put(key, summary)
         return summary
 
@@ -147,6 +151,7 @@ def _check_words(max_words: int) -> None:
 
 
 def _summary(
+    retriever: HybridRetriever,
     drafted: Drafted,
     scope: Literal["document", "topic"],
     max_words: int,
@@ -155,10 +160,7 @@ def _summary(
     doc_id: str | None = None,
     topic: str | None = None,
 ) -> Summary:
-    citations = [
-        Citation(n=n, doc_id=s.doc_id, title=s.title, quote=s.text, start=s.start, end=s.end)
-        for n, s in enumerate(drafted.cited, start=1)
-    ]
+    citations = cite(drafted.cited, retriever)
     timings["total"] = _ms(started)
     return Summary(
         summary=drafted.text,

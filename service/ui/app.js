@@ -136,7 +136,7 @@ function citedText(text, citations) {
         type: "button",
         className: "marker",
         testid: "citation",
-        "aria-label": `Citation ${citation.n}: ${citation.title || citation.doc_id}`,
+        "aria-label": `Citation ${citation.n}: ${citation.label}`,
         text: `[${citation.n}]`,
         onclick: () => openSource(citation),
       }),
@@ -155,10 +155,10 @@ function sourcesList(citations) {
         el("button", {
           type: "button",
           className: "source-link",
-          text: `[${citation.n}] ${citation.title || citation.doc_id}`,
+          text: `[${citation.n}] ${citation.label}`,
           onclick: () => openSource(citation),
         }),
-        el("span", { className: "meta", text: citation.title ? ` ${citation.doc_id}` : "" }),
+        el("span", { className: "meta", text: ` ${citation.doc_id}` }),
       ),
     );
   }
@@ -186,7 +186,7 @@ async function openSource(citation) {
       end = start + citation.quote.length;
       note = " — the article changed since this answer";
     }
-    const parts = [doc.title || doc.id, doc.published_at, doc.title && doc.id].filter(Boolean);
+    const parts = [doc.label, doc.published_at, doc.id].filter(Boolean);
     meta.textContent = parts.join(" · ") + note;
     if (start < 0) {
       passage.replaceChildren(el("p", { text: "The quoted passage is no longer in this article." }));
@@ -298,10 +298,10 @@ async function refreshLibrary() {
         el(
           "li",
           { className: "document", "data-doc-id": doc.id },
-          el("span", { className: "title", text: doc.title || doc.id }),
+          el("span", { className: "title", text: doc.label }),
           el("span", {
             className: "meta",
-            text: [doc.published_at, doc.title && doc.id].filter(Boolean).join(" · "),
+            text: [doc.published_at, doc.id].filter(Boolean).join(" · "),
           }),
           el(
             "span",
@@ -309,13 +309,13 @@ async function refreshLibrary() {
             el("button", {
               type: "button",
               text: "Summary",
-              "aria-label": `Summarize ${doc.title || doc.id}`,
-              onclick: () => summarize({ doc_id: doc.id }, `Summary of ${doc.title || doc.id}`),
+              "aria-label": `Summarize ${doc.label}`,
+              onclick: () => summarize({ doc_id: doc.id }, `Summary of ${doc.label}`),
             }),
             el("button", {
               type: "button",
               text: "Delete",
-              "aria-label": `Delete ${doc.title || doc.id}`,
+              "aria-label": `Delete ${doc.label}`,
               onclick: () => removeDocument(doc.id),
             }),
           ),

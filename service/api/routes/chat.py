@@ -151,7 +151,7 @@ class ChatCompletion(BaseModel):
 def with_sources(answer: Answer) -> str:
     if not answer.citations:
         return answer.answer
-    lines = [f"[{c.n}] {c.title or c.doc_id} ({c.doc_id})" for c in answer.citations]
+    lines = [f"[{c.n}] {c.label}" for c in answer.citations]
     return answer.answer + "\n\nSources:\n" + "\n".join(lines)
 
 

@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
 from starlette.datastructures import UploadFile
 
+from service.answer.models import LABEL_DESCRIPTION, TITLE_DESCRIPTION
 from service.api.deps import IngestorDep, SettingsDep, StoreDep
 from service.api.limits import run_blocking
 from service.api.problems import COMMON_RESPONSES, problem_responses
@@ -65,6 +66,7 @@ class DocumentIn(StrictModel):
 
 class IngestedDocument(BaseModel):
     id: str
+    label: str = Field(description=LABEL_DESCRIPTION)
     status: Literal["added", "updated", "unchanged"]
     chunks: int = Field(description="Chunks embedded by this request (0 when unchanged).")
 
@@ -75,7 +77,8 @@ class IngestResult(BaseModel):
 
 class DocumentSummary(BaseModel):
     id: str
-    title: str | None = None
+    title: str | None = Field(None, description=TITLE_DESCRIPTION)
+    label: str = Field(description=LABEL_DESCRIPTION)
     published_at: str | None = None
     source: str | None = None
     url: str | None = None
@@ -88,6 +91,8 @@ class DocumentSummary(BaseModel):
         return cls(
             id=document.id,
             title=document.title,
+            # The store labels every document it lists or reads with its text.
+            label=document.label or document.id,
             published_at=document.published_at,
             source=document.source,
             url=document.url,
@@ -195,7 +200,12 @@ def _ingest(ingestor: Ingestor, lock: threading.Lock, raws: list[RawDocument]) -
         report = ingestor.ingest_raw(raws)
     return IngestResult(
         documents=[
-            IngestedDocument(id=item.doc_id or "", status=item.outcome.value, chunks=item.chunks)
+            IngestedDocument(
+                id=item.doc_id or "",
+                label=item.label or item.doc_id or "",
+                status=item.outcome.value,
+                chunks=item.chunks,
+            )
             for item in report.results
             if item.outcome is not Outcome.FAILED
         ]
