@@ -1,5 +1,6 @@
 """The `newsqa` command line. Domain errors become a one-line message and a non-zero exit."""
 
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -13,8 +14,9 @@ from eval.cli import eval_command
 from service.answer.models import Citation
 from service.config import Settings, load_settings
 from service.errors import ConfigError, InputError, NewsqaError
-from service.ingest.pipeline import ItemResult, Outcome
+from service.ingest.pipeline import IngestReport, ItemResult, Outcome
 from service.retrieval.hybrid import Filters
+from service.signals import StopSignals, Terminated
 from service.summary.service import DEFAULT_WORDS, MAX_WORDS, MIN_WORDS
 
 if TYPE_CHECKING:
@@ -39,7 +41,17 @@ def ingest(
         list[Path], typer.Argument(help="Files or folders (.txt .md .html .json .jsonl)")
     ],
 ) -> None:
-    """Ingest articles; unchanged ones are skipped without embedding anything."""
+    """Ingest articles; unchanged ones are skipped without embedding anything. SIGTERM or
+    Ctrl+C stops it between groups of documents."""
+    note = "; every document stored is whole, and the same ingest again finishes the job"
+    with StopSignals(note) as stop:
+        report = _ingest(paths, stop)
+    typer.echo(report.summary())
+    if report.failed:
+        raise typer.Exit(1)
+
+
+def _ingest(paths: list[Path], stop: StopSignals) -> IngestReport:
     from service.services import build_services
 
     services = build_services(_settings(), writer=True)
@@ -56,20 +68,20 @@ def ingest(
                     progress.console.print(
                         f"[red]error[/red]: {escape(result.source)}: {escape(result.error or '')}"
                     )
+                stop.check()  # a callback runs between writes, never inside one
 
             def on_progress(done: int, total: int) -> None:
                 progress.update(task, completed=done, total=total)
                 if not err.is_terminal and done and (done == total or done % 100 == 0):
                     err.print(f"ingested {done}/{total} files")
+                stop.check()
 
-            report = services.ingestor.ingest_paths(
-                paths, on_result=on_result, on_progress=on_progress
-            )
+            with stop.deferred():
+                return services.ingestor.ingest_paths(
+                    paths, on_result=on_result, on_progress=on_progress
+                )
     finally:
         services.close()
-    typer.echo(report.summary())
-    if report.failed:
-        raise typer.Exit(1)
 
 
 @app.command()
@@ -147,25 +159,37 @@ def serve(
     """Serve the REST API on HOST:PORT."""
     import uvicorn
 
+    from service.logs import configure_logging
     from service.main import create_app
     from service.services import build_services
 
-    settings = _settings()
+    settings = load_settings(bind_host=host)  # the rate limit's default depends on it
+    # The app writes one access line a request, so uvicorn's own is off.
+    logs = configure_logging(settings.log_format)
+    graceful = settings.shutdown_timeout_seconds
     if workers > 1:
         if not settings.chroma_url:
             raise ConfigError(
                 "several workers need a Chroma server (set NEWSQA_CHROMA_URL): "
                 "the embedded store allows one writing process"
             )
-        # Each worker process builds its own clients in the app's lifespan.
-        uvicorn.run("service.main:create_app", factory=True, host=host, port=port, workers=workers)
+        # Each worker process builds its own clients, and reads its settings, in the lifespan.
+        os.environ["NEWSQA_BIND_HOST"] = host
+        uvicorn.run("service.main:create_app", factory=True, host=host, port=port, workers=workers,
+                    log_config=logs, access_log=False,
+                    timeout_graceful_shutdown=graceful)  # fmt: skip
         return
-    services = build_services(settings, writer=True)
-    _say_if_repaired(services)
-    try:
-        uvicorn.run(create_app(services=services), host=host, port=port, log_level="info")
-    finally:
-        services.close()
+    with StopSignals():
+        services = build_services(settings, writer=True)
+        _say_if_repaired(services)
+        try:
+            uvicorn.run(create_app(services=services), host=host, port=port, log_level="info",
+                        log_config=logs, access_log=False,
+                        timeout_graceful_shutdown=graceful)  # fmt: skip
+        except Terminated:
+            pass  # uvicorn raises the signal it stopped for again, once it stopped gracefully
+        finally:
+            services.close()
 
 
 @app.command()
@@ -239,6 +263,9 @@ def main() -> None:
     except NewsqaError as exc:
         typer.echo(f"newsqa: error: {exc.message}", err=True)
         sys.exit(1)
+    except Terminated as stopped:
+        typer.echo(f"newsqa: {stopped}", err=True)
+        sys.exit(stopped.exit_code)
 
 
 if __name__ == "__main__":

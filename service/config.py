@@ -1,5 +1,6 @@
 """One Settings object, read from the environment (and `.env`) and validated at start-up."""
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -57,13 +58,23 @@ class Settings(BaseSettings):
     )
 
     api_keys: Annotated[list[str], NoDecode] = []
-    rate_limit_per_minute: int = Field(120, ge=0, le=1_000_000)  # per key (or client); 0 = off
+    # Per key (or client); 0 = off; unset: see effective_rate_limit.
+    rate_limit_per_minute: int | None = Field(None, ge=0, le=1_000_000)
+    # Where the API listens (`newsqa serve` sets it); unknown counts as not loopback.
+    bind_host: str | None = None
+    # Requests presenting a wrong key, per client address; it cannot be turned off.
+    auth_failures_per_minute: int = Field(10, ge=1, le=10_000)
     max_body_bytes: int = Field(12_000_000, ge=1024)
     request_timeout_seconds: float = Field(60.0, gt=0, le=3600)
+    # After SIGTERM, in-flight requests get this long; below `docker stop`'s 10 s SIGKILL.
+    shutdown_timeout_seconds: int = Field(8, ge=1, le=3600)
 
     chunk_tokens: int = Field(256, ge=32, le=4096)
     chunk_overlap: int = Field(40, ge=0)
     max_file_bytes: int = Field(10_000_000, ge=1)
+
+    # `newsqa serve`'s log lines: uvicorn's terminal format, or one JSON object a line.
+    log_format: Literal["text", "json"] = "text"
 
     @field_validator("chroma_url")
     @classmethod
@@ -87,6 +98,30 @@ class Settings(BaseSettings):
         if self.chunk_overlap >= self.chunk_tokens:
             raise ValueError("NEWSQA_CHUNK_OVERLAP must be smaller than NEWSQA_CHUNK_TOKENS")
         return self
+
+
+DEFAULT_RATE_LIMIT_PER_MINUTE = 120
+
+
+def effective_rate_limit(setting: int | None, bind_host: str | None, keyed: bool) -> int:
+    """Requests a minute per caller, 0 for none. An explicit setting wins; otherwise an open
+    API on loopback has no limit (its only callers are the local user and their scripts), and
+    one on any other address, or an unknown one, or with keys has the default."""
+    if setting is not None:
+        return setting
+    if not keyed and bind_host is not None and is_loopback(bind_host):
+        return 0
+    return DEFAULT_RATE_LIMIT_PER_MINUTE
+
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 and localhost; any other name may resolve anywhere."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _variable_name(field: str) -> str:

@@ -22,6 +22,8 @@ from vectorstore.lock import WriterLock
 from vectorstore.store import ArticleStore
 
 if TYPE_CHECKING:
+    from langchain_core.language_models.chat_models import BaseChatModel
+
     from service.answer.llm import LLMProbe
 
 
@@ -37,6 +39,7 @@ class Services:
     lock: WriterLock | None = None
     repaired: RepairReport | None = None
     llm_probe: "LLMProbe | None" = None
+    chat_model: "BaseChatModel | None" = None  # the one client answers and summaries share
 
     def close(self) -> None:
         if self.lock is not None:
@@ -68,14 +71,15 @@ def build_services(
             if found is not None or rebuild_pending(settings.data_dir):
                 repaired = rebuild(settings, embedder, found)
         store = ArticleStore(make_chroma_client(settings), prefix=settings.collection_prefix)
-    except BaseException:
+    except BaseException:  # a stop signal too, e.g. while the store is checked
         if lock is not None:
-            lock.release()
+            # A store the last writer left unchecked stays marked for the next one to check.
+            lock.release(clean=not lock.previous_holder_died)
         raise
     chunker = TokenChunker(settings.chunk_tokens, settings.chunk_overlap)
     retriever = HybridRetriever(store, embedder)
     store.on_change(retriever.invalidate)
-    generator, summary_maker = make_generators(settings, retriever)
+    generator, summary_maker, chat_model = make_generators(settings, retriever)
     summarizer = SummaryService(retriever, summary_maker)
     store.on_change(summarizer.invalidate)
     return Services(
@@ -94,6 +98,7 @@ def build_services(
         lock=lock,
         repaired=repaired,
         llm_probe=make_probe(settings),
+        chat_model=chat_model,
     )
 
 
@@ -105,9 +110,11 @@ def make_probe(settings: Settings) -> "LLMProbe | None":
     return LLMProbe(settings)
 
 
-def make_generators(settings: Settings, retriever: HybridRetriever) -> tuple[Generator, Summarizer]:
+def make_generators(
+    settings: Settings, retriever: HybridRetriever
+) -> tuple[Generator, Summarizer, "BaseChatModel | None"]:
     """The answer generator and the summarizer named by NEWSQA_LLM; with an LLM, both share one
-    chat client."""
+    chat client, returned too (its calls are timed for the metrics)."""
     extractive = ExtractiveGenerator()
     if settings.answer_scorer == "learned":
         from service.answer.learned import LearnedSelector
@@ -122,7 +129,8 @@ def make_generators(settings: Settings, retriever: HybridRetriever) -> tuple[Gen
         return (
             LLMGenerator(chat_model, retriever, context_tokens=context, fallback=extractive),
             LLMSummarizer(chat_model, retriever, context_tokens=context),
+            chat_model,
         )
     from service.summary.extractive import ExtractiveSummarizer
 
-    return extractive, ExtractiveSummarizer()
+    return extractive, ExtractiveSummarizer(), None

@@ -1,4 +1,5 @@
-"""Keys, body and question caps, and the rate limit, over a real uvicorn server."""
+"""Keys, body and question caps, and the rate limits: over a real uvicorn server, and the
+wrong-key lockout per client address in process (TestClient sets the address)."""
 
 import socket
 import subprocess
@@ -9,8 +10,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
+from service.config import effective_rate_limit, load_settings
+from service.main import create_app
+from service.services import build_services
 from tests.conftest import BIN, assert_problem, newsqa_server, process_env, serving
+from vectorstore.embeddings import Embedder
 
 KEY = "sk-limits-test"
 AUTH = {"Authorization": f"Bearer {KEY}"}
@@ -91,8 +97,9 @@ def test_rate_limit_is_429_with_retry_after_per_key(server: str) -> None:
         response = httpx.get(f"{server}/v1/models", headers=AUTH)
         statuses.append(response.status_code)
         if response.status_code == 429:
-            assert_problem(response, 429)
+            problem = assert_problem(response, 429)
             assert int(response.headers["retry-after"]) >= 1
+            assert "set NEWSQA_RATE_LIMIT_PER_MINUTE=0 to lift it" in problem["detail"]
             break
     assert statuses[-1] == 429 and statuses.count(200) >= 20
     # Another key has its own allowance; health is never limited.
@@ -101,6 +108,52 @@ def test_rate_limit_is_429_with_retry_after_per_key(server: str) -> None:
         == 200
     )
     assert httpx.get(f"{server}/healthz").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("setting", "host", "keyed", "limit"),
+    [
+        (None, "127.0.0.1", False, 0),  # `make run`: only the local user calls
+        (None, "127.3.2.1", False, 0),
+        (None, "::1", False, 0),
+        (None, "localhost", False, 0),
+        (None, "0.0.0.0", False, 120),
+        (None, "192.168.1.20", False, 120),
+        (None, "::", False, 120),
+        (None, "newsqa.example", False, 120),
+        (None, None, False, 120),  # where it listens is unknown: as if not loopback
+        (None, "127.0.0.1", True, 120),  # keys mean callers other than the local user
+        (0, "0.0.0.0", True, 0),  # an explicit setting always wins
+        (500, "127.0.0.1", False, 500),
+    ],
+)
+def test_the_default_rate_limit_fits_where_the_api_listens(
+    setting: int | None, host: str | None, keyed: bool, limit: int
+) -> None:
+    assert effective_rate_limit(setting, host, keyed) == limit
+
+
+def test_an_open_api_on_loopback_has_no_rate_limit(tmp_path: Path) -> None:
+    with newsqa_server(tmp_path, ingest=False) as url, httpx.Client(base_url=url) as client:
+        statuses = {client.get("/v1/models").status_code for _ in range(130)}
+    assert statuses == {200}
+
+
+def test_wrong_keys_lock_out_their_address_not_the_key(tmp_path: Path, minilm: Embedder) -> None:
+    settings = load_settings(_env_file=None, data_dir=tmp_path / "store", api_keys=KEY)
+    app = create_app(services=build_services(settings, embedder=minilm))
+    with TestClient(app, client=("10.0.0.1", 40000)) as guesser:
+        elsewhere = TestClient(app, client=("10.0.0.2", 40000))
+        for attempt in range(10):
+            wrong = {"Authorization": f"Bearer sk-guess-{attempt}"}
+            assert_problem(guesser.get("/v1/models", headers=wrong), 401)
+        locked = guesser.get("/v1/models", headers={"Authorization": "Bearer sk-guess-10"})
+        assert "NEWSQA_AUTH_FAILURES_PER_MINUTE" in assert_problem(locked, 429)["detail"]
+        assert 1 <= int(locked.headers["retry-after"]) <= 6  # 10 a minute: one more in 6 s
+        # Even the good key, from there: answering it would tell a hit from a miss.
+        assert_problem(guesser.get("/v1/models", headers=AUTH), 429)
+        assert elsewhere.get("/v1/models", headers=AUTH).status_code == 200
+        assert_problem(elsewhere.get("/v1/models", headers={"Authorization": "Bearer x"}), 401)
 
 
 def test_several_workers_need_a_chroma_server(tmp_path_factory: pytest.TempPathFactory) -> None:

@@ -43,11 +43,14 @@ class WriterLock:
         handle.flush()
         self._handle = handle
 
-    def release(self) -> None:
+    def release(self, clean: bool = True) -> None:
+        """`clean=False` keeps this pid in the file: the next holder then checks the store, as
+        after a crash."""
         if self._handle is not None:
-            self._handle.seek(0)
-            self._handle.truncate()
-            self._handle.flush()
+            if clean:
+                self._handle.seek(0)
+                self._handle.truncate()
+                self._handle.flush()
             fcntl.flock(self._handle.fileno(), fcntl.LOCK_UN)
             self._handle.close()
             self._handle = None

@@ -7,6 +7,7 @@ from fastapi import Depends, Request
 from service.answer.service import AnswerService
 from service.config import Settings
 from service.ingest.pipeline import Ingestor
+from service.metrics import Metrics
 from service.services import Services
 from service.summary.service import SummaryService
 from vectorstore.store import ArticleStore
@@ -40,8 +41,14 @@ def get_ingestor(services: ServicesDep) -> Ingestor:
     return services.ingestor
 
 
+def get_metrics(request: Request) -> Metrics:
+    metrics: Metrics = request.app.state.metrics
+    return metrics
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[ArticleStore, Depends(get_store)]
 AnswererDep = Annotated[AnswerService, Depends(get_answerer)]
 SummarizerDep = Annotated[SummaryService, Depends(get_summarizer)]
 IngestorDep = Annotated[Ingestor, Depends(get_ingestor)]
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]

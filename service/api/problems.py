@@ -7,10 +7,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from service.api.context import REQUEST_ID_HEADER, current_request_id, request_id_for
 from service.errors import (
     ConfigError,
     DocumentNotFound,
@@ -48,18 +49,24 @@ class Problem(BaseModel):
     title: str
     status: int
     detail: str
+    request_id: str = Field(
+        description="This request's id, as in the X-Request-ID response header and the log."
+    )
 
 
 def problem_body(
     status: int, detail: str, title: str | None = None, **extra: Any
 ) -> dict[str, Any]:
-    return {
+    body: dict[str, Any] = {
         "type": "about:blank",
         "title": title or HTTPStatus(status).phrase,
         "status": status,
         "detail": detail,
-        **extra,
     }
+    request_id = current_request_id()
+    if request_id is not None:
+        body["request_id"] = request_id
+    return {**body, **extra}
 
 
 def problem(status: int, detail: str, title: str | None = None, **extra: Any) -> JSONResponse:
@@ -140,6 +147,10 @@ def install_problem_handlers(app: FastAPI) -> None:
         return response
 
     @app.exception_handler(Exception)
-    async def unexpected_error(_: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error", exc_info=exc)
-        return problem(500, "internal error; see the server log")
+    async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+        # Starlette runs this outside every middleware: the id is in the request's state.
+        request_id = request_id_for(getattr(request.state, "request_id", None))
+        log.exception("unhandled error", exc_info=exc, extra={"request_id": request_id})
+        response = problem(500, "internal error; see the server log", request_id=request_id)
+        response.headers[REQUEST_ID_HEADER] = request_id
+        return response

@@ -1,4 +1,5 @@
-"""Bearer keys (NEWSQA_API_KEYS, compared in constant time) and a per-key rate limit."""
+"""Bearer keys (NEWSQA_API_KEYS, compared in constant time), a per-key rate limit, and a limit
+on wrong keys per client address, so keys cannot be guessed at full speed."""
 
 import hashlib
 import hmac
@@ -19,7 +20,7 @@ bearer = HTTPBearer(
 
 
 class RateLimiter:
-    """A token bucket per caller: `per_minute` requests of burst, refilled evenly."""
+    """A token bucket per caller: `per_minute` requests of burst, refilled evenly; 0 = no limit."""
 
     MAX_CALLERS = 10_000
 
@@ -31,21 +32,39 @@ class RateLimiter:
 
     def retry_after(self, caller: str) -> float | None:
         """Take a token for `caller`; None if granted, else the seconds until one is free."""
+        return self._spend(caller, 1.0)
+
+    def waiting(self, caller: str) -> float | None:
+        """The seconds until `caller` has a token, None if it has one now; takes nothing."""
+        return self._spend(caller, 0.0)
+
+    def _spend(self, caller: str, cost: float) -> float | None:
         if self.capacity <= 0:
             return None
         now = time.monotonic()
         with self.lock:
-            tokens, updated = self.buckets.get(caller, (self.capacity, now))
-            tokens = min(self.capacity, tokens + (now - updated) * self.refill_per_second)
-            if tokens >= 1.0:
-                self.buckets[caller] = (tokens - 1.0, now)
-                return None
-            self.buckets[caller] = (tokens, now)
+            tokens = self._tokens(caller, now)
+            granted = tokens >= 1.0
+            self.buckets[caller] = (tokens - cost if granted else tokens, now)
             if len(self.buckets) > self.MAX_CALLERS:  # forget full buckets: they are defaults
                 self.buckets = {
-                    key: value for key, value in self.buckets.items() if value[0] < self.capacity
+                    key: value
+                    for key, value in self.buckets.items()
+                    if self._tokens(key, now) < self.capacity
                 }
-            return (1.0 - tokens) / self.refill_per_second
+            return None if granted else (1.0 - tokens) / self.refill_per_second
+
+    def _tokens(self, caller: str, now: float) -> float:
+        tokens, updated = self.buckets.get(caller, (self.capacity, now))
+        return min(self.capacity, tokens + (now - updated) * self.refill_per_second)
+
+
+def _retry_after(wait: float) -> dict[str, str]:
+    return {"Retry-After": str(max(1, math.ceil(wait)))}
+
+
+def _unauthorized() -> HTTPException:
+    return HTTPException(401, "missing or invalid API key", headers={"WWW-Authenticate": "Bearer"})
 
 
 def caller_identity(
@@ -55,17 +74,30 @@ def caller_identity(
 ) -> str:
     """Who is calling: a digest of the key when keys are configured, else the client address."""
     keys = services.settings.api_keys
+    address = request.client.host if request.client else "unknown"
     if not keys:
-        return f"client:{request.client.host if request.client else 'unknown'}"
-    given = (credentials.credentials if credentials else "").encode()
+        return f"client:{address}"
+    if credentials is None:  # no key offered: nothing guessed, nothing counted
+        raise _unauthorized()
+    # An address over its wrong-key allowance gets 429 even with a good key: answering a good
+    # key there would let guessing go on at full speed, 429 meaning a miss.
+    failures: RateLimiter = request.app.state.auth_failures
+    wait = failures.waiting(address)
+    if wait is not None:
+        raise HTTPException(
+            429,
+            f"{int(failures.capacity)} wrong API keys a minute from this address reached "
+            "(NEWSQA_AUTH_FAILURES_PER_MINUTE)",
+            headers=_retry_after(wait),
+        )
+    given = credentials.credentials.encode()
     # Compare against every key, without stopping early, so timing tells nothing.
     matched = False
     for key in keys:
         matched |= hmac.compare_digest(given, key.encode())
     if not matched:
-        raise HTTPException(
-            401, "missing or invalid API key", headers={"WWW-Authenticate": "Bearer"}
-        )
+        failures.retry_after(address)
+        raise _unauthorized()
     return f"key:{hashlib.sha256(given).hexdigest()[:16]}"
 
 
@@ -76,6 +108,7 @@ def guard(request: Request, caller: Annotated[str, Depends(caller_identity)]) ->
     if wait is not None:
         raise HTTPException(
             429,
-            f"rate limit of {int(limiter.capacity)} requests a minute reached",
-            headers={"Retry-After": str(max(1, math.ceil(wait)))},
+            f"rate limit of {int(limiter.capacity)} requests a minute reached; set "
+            "NEWSQA_RATE_LIMIT_PER_MINUTE=0 to lift it, or a higher number",
+            headers=_retry_after(wait),
         )

@@ -9,9 +9,11 @@ from pydantic import Field
 
 from service.answer.models import Answer
 from service.answer.service import AnswerService, Retrieval
-from service.api.deps import AnswererDep, SettingsDep
+from service.api.deps import AnswererDep, MetricsDep, SettingsDep
 from service.api.limits import run_blocking
+from service.api.observability import record_answer
 from service.api.problems import COMMON_RESPONSES, problem_for
+from service.api.shutdown import STOPPED, Stopping, StoppingDep
 from service.api.sse import (
     EVENT_STREAM,
     STREAM_HEADERS,
@@ -21,6 +23,7 @@ from service.api.sse import (
     wants_stream,
 )
 from service.api.types import IsoDate, StrictModel
+from service.metrics import Metrics
 from service.retrieval.hybrid import Filters
 
 router = APIRouter(prefix="/v1", tags=["ask"], responses=COMMON_RESPONSES)
@@ -92,7 +95,12 @@ ASK_STREAM_DOC = (
     },
 )
 async def ask(
-    body: AskRequest, request: Request, answerer: AnswererDep, settings: SettingsDep
+    body: AskRequest,
+    request: Request,
+    answerer: AnswererDep,
+    settings: SettingsDep,
+    metrics: MetricsDep,
+    stopping: StoppingDep,
 ) -> Any:
     timeout = settings.request_timeout_seconds
     # Retrieval happens before the first byte, so its failures are still proper HTTP errors.
@@ -106,15 +114,19 @@ async def ask(
     )
     if wants_stream(request, body.stream):
         return StreamingResponse(
-            answer_events(answerer, retrieval, timeout),
+            answer_events(answerer, retrieval, timeout, metrics, stopping),
             media_type=EVENT_STREAM,
             headers=STREAM_HEADERS,
         )
-    return await run_blocking(timeout, answerer.complete, retrieval)
+    return record_answer(metrics, await run_blocking(timeout, answerer.complete, retrieval))
 
 
 async def answer_events(
-    answerer: AnswerService, retrieval: Retrieval, timeout: float
+    answerer: AnswerService,
+    retrieval: Retrieval,
+    timeout: float,
+    metrics: Metrics,
+    stopping: Stopping,
 ) -> AsyncIterator[str]:
     question = retrieval.standalone if retrieval.rewritten else None
     yield event(
@@ -122,10 +134,14 @@ async def answer_events(
         "retrieval",
     )
     try:
-        answer = await run_blocking(timeout, answerer.complete, retrieval)
+        answer = await stopping.within_grace(run_blocking(timeout, answerer.complete, retrieval))
     except Exception as exc:  # the status line is gone; the error travels as an event
         yield event(problem_for(exc), "error")
         return
+    if answer is None:  # the server is stopping: end with a final event, not a cut
+        yield event(STOPPED, "error")
+        return
+    record_answer(metrics, answer)
     for piece in pieces(answer.answer):
         yield event({"text": piece}, "delta")
     yield event(answer.model_dump(mode="json"), "answer")

@@ -13,14 +13,17 @@ from pydantic import BaseModel, Field, model_validator
 
 from service.answer.models import Answer, Citation
 from service.answer.service import AnswerService, Retrieval
-from service.api.deps import AnswererDep, SettingsDep
+from service.api.deps import AnswererDep, MetricsDep, SettingsDep
 from service.api.limits import run_blocking
+from service.api.observability import record_answer
 from service.api.problems import COMMON_RESPONSES, problem_for, problem_responses
 from service.api.routes.ask import QUESTION_MAX_CHARS, AskFilters
 from service.api.routes.models import MODEL_ID, check_model
+from service.api.shutdown import STOPPED, Stopping, StoppingDep
 from service.api.sse import EVENT_STREAM, STREAM_HEADERS, event, event_schema, pieces
 from service.api.types import StrictModel
 from service.ingest.chunk import count_tokens
+from service.metrics import Metrics
 
 router = APIRouter(prefix="/v1/chat", tags=["chat"], responses=COMMON_RESPONSES)
 
@@ -167,7 +170,11 @@ def with_sources(answer: Answer) -> str:
     },
 )
 async def chat_completions(
-    body: ChatCompletionRequest, answerer: AnswererDep, settings: SettingsDep
+    body: ChatCompletionRequest,
+    answerer: AnswererDep,
+    settings: SettingsDep,
+    metrics: MetricsDep,
+    stopping: StoppingDep,
 ) -> Any:
     check_model(body.model)
     question, history = body.question_and_history()
@@ -181,10 +188,11 @@ async def chat_completions(
     if body.stream:
         include_usage = bool(body.stream_options and body.stream_options.include_usage)
         chunks = completion_chunks(
-            answerer, retrieval, timeout, completion_id, prompt_tokens, include_usage
-        )
+            answerer, retrieval, timeout, metrics, stopping, completion_id, prompt_tokens,
+            include_usage,
+        )  # fmt: skip
         return StreamingResponse(chunks, media_type=EVENT_STREAM, headers=STREAM_HEADERS)
-    answer = await run_blocking(timeout, answerer.complete, retrieval)
+    answer = record_answer(metrics, await run_blocking(timeout, answerer.complete, retrieval))
     content = with_sources(answer)
     return ChatCompletion(
         id=completion_id,
@@ -211,6 +219,8 @@ async def completion_chunks(
     answerer: AnswerService,
     retrieval: Retrieval,
     timeout: float,
+    metrics: Metrics,
+    stopping: Stopping,
     completion_id: str,
     prompt_tokens: int,
     include_usage: bool,
@@ -225,12 +235,14 @@ async def completion_chunks(
 
     yield chunk({"role": "assistant", "content": ""})
     try:
-        answer = await run_blocking(timeout, answerer.complete, retrieval)
+        answer = await stopping.within_grace(run_blocking(timeout, answerer.complete, retrieval))
     except Exception as exc:  # OpenAI clients raise on a streamed `error` object
-        problem = problem_for(exc)
-        yield event({"error": {"message": problem["detail"], "type": problem["title"],
-                               "code": problem["status"]}})  # fmt: skip
+        yield error_event(problem_for(exc))
         return
+    if answer is None:  # the server is stopping: end with a final event, not a cut
+        yield error_event(STOPPED)
+        return
+    record_answer(metrics, answer)
     content = with_sources(answer)
     for piece in pieces(content):
         yield chunk({"content": piece})
@@ -242,3 +254,9 @@ async def completion_chunks(
                 "usage": usage(prompt_tokens, content).model_dump()}  # fmt: skip
         yield event(body)
     yield event("[DONE]")
+
+
+def error_event(problem: dict[str, Any]) -> str:
+    """A problem as OpenAI streams an error: clients raise on it."""
+    error = {"message": problem["detail"], "type": problem["title"], "code": problem["status"]}
+    return event({"error": error})

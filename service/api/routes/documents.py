@@ -12,13 +12,14 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.datastructures import UploadFile
 
 from service.answer.models import LABEL_DESCRIPTION, TITLE_DESCRIPTION
-from service.api.deps import IngestorDep, SettingsDep, StoreDep
+from service.api.deps import IngestorDep, MetricsDep, SettingsDep, StoreDep
 from service.api.limits import run_blocking
 from service.api.problems import COMMON_RESPONSES, problem_responses
 from service.api.types import IsoDateOrTime, StrictModel
 from service.errors import DocumentNotFound, InputError
 from service.ingest.loaders import RawDocument, load_bytes
 from service.ingest.pipeline import Ingestor, Outcome
+from service.metrics import Metrics
 from vectorstore.store import DOC_ID_PATTERN, ArticleStore, StoredDocument
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"], responses=COMMON_RESPONSES)
@@ -152,11 +153,21 @@ UPLOAD_BODY = {
     },
 )
 async def add_documents(
-    request: Request, response: Response, ingestor: IngestorDep, settings: SettingsDep
+    request: Request,
+    response: Response,
+    ingestor: IngestorDep,
+    settings: SettingsDep,
+    metrics: MetricsDep,
 ) -> IngestResult:
-    raws = await _read_documents(request, settings.max_file_bytes)
+    try:
+        raws = await _read_documents(request, settings.max_file_bytes)
+    except Exception:
+        metrics.ingest({Outcome.FAILED: 1})  # a body that is no document, or no readable file
+        raise
     lock: threading.Lock = request.app.state.write_lock
-    result = await run_blocking(settings.request_timeout_seconds, _ingest, ingestor, lock, raws)
+    result = await run_blocking(
+        settings.request_timeout_seconds, _ingest, ingestor, lock, raws, metrics
+    )
     if all(item.status == "unchanged" for item in result.documents):
         response.status_code = 200
     if len(result.documents) == 1:
@@ -192,12 +203,21 @@ async def _read_documents(request: Request, max_file_bytes: int) -> list[RawDocu
     raise HTTPException(415, "send application/json or a multipart/form-data file upload")
 
 
-def _ingest(ingestor: Ingestor, lock: threading.Lock, raws: list[RawDocument]) -> IngestResult:
-    # Clean and check every document first: one bad record in a file writes nothing.
-    for raw in raws:
-        ingestor.prepare(raw)
-    with lock:
-        report = ingestor.ingest_raw(raws)
+def _ingest(
+    ingestor: Ingestor, lock: threading.Lock, raws: list[RawDocument], metrics: Metrics
+) -> IngestResult:
+    # Counted here, in the worker thread: a write that outlives the request's timeout still
+    # counts as what it turned out to be.
+    try:
+        # Clean and check every document first: one bad record in a file writes nothing.
+        for raw in raws:
+            ingestor.prepare(raw)
+        with lock:
+            report = ingestor.ingest_raw(raws)
+    except Exception:
+        metrics.ingest({Outcome.FAILED: len(raws)})  # none of them was stored
+        raise
+    metrics.ingest(report.counts)
     return IngestResult(
         documents=[
             IngestedDocument(

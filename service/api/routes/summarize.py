@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from pydantic import Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
+from service.api.context import note_mode
 from service.api.deps import SettingsDep, SummarizerDep
 from service.api.limits import run_blocking
 from service.api.problems import COMMON_RESPONSES, problem_responses
@@ -76,8 +77,13 @@ async def summarize(
 ) -> Any:
     timeout = settings.request_timeout_seconds
     if body.doc_id is not None:
-        return await run_blocking(
+        summary = await run_blocking(
             timeout, summarizer.summarize_document, body.doc_id, body.max_words
         )
-    assert body.topic is not None
-    return await run_blocking(timeout, summarizer.summarize_topic, body.topic, body.max_words)
+    else:
+        assert body.topic is not None
+        summary = await run_blocking(
+            timeout, summarizer.summarize_topic, body.topic, body.max_words
+        )
+    note_mode(summary.mode)
+    return summary
