@@ -12,7 +12,8 @@ LLM    ?= extractive
 LLM_PORT ?= 8080
 # What the bundled Gemma 3 270M can use: a short context and short replies keep it quick.
 LOCAL_LLM_ENV := NEWSQA_LLM=openai OPENAI_BASE_URL=http://127.0.0.1:$(LLM_PORT)/v1 \
-	NEWSQA_LLM_MODEL=gemma-3-270m NEWSQA_LLM_CONTEXT_TOKENS=800 NEWSQA_LLM_MAX_TOKENS=200
+	NEWSQA_LLM_MODEL=gemma-3-270m NEWSQA_LLM_CONTEXT_TOKENS=800 NEWSQA_LLM_MAX_TOKENS=200 \
+	NEWSQA_LLM_UNVERIFIED=extractive
 
 .PHONY: install run test lint typecheck pytest bench bench-summaries eval-llm clean
 

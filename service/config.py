@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     # Gemma gets 800 (`make run LLM=local`).
     llm_context_tokens: int = Field(6000, ge=200, le=100_000)
     llm_top_k: int = Field(16, ge=1, le=100)  # passages retrieved for the model to read
+    # When none of the model's claims verify: a capable model over-reached, so decline; a
+    # small local model rarely quotes right, so give the extractive answer (`make run
+    # LLM=local`), marked extractive_fallback.
+    llm_unverified: Literal["decline", "extractive"] = "decline"
 
     embeddings: Literal["local", "local-torch", "openai"] = "local"
     embedding_model: str = "text-embedding-3-small"

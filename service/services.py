@@ -126,8 +126,9 @@ def make_generators(
 
         chat_model = make_chat_model(settings)
         context = settings.llm_context_tokens
+        unverified = settings.llm_unverified
         return (
-            LLMGenerator(chat_model, retriever, context_tokens=context, fallback=extractive),
+            LLMGenerator(chat_model, retriever, context, extractive, unverified),
             LLMSummarizer(chat_model, retriever, context_tokens=context),
             chat_model,
         )

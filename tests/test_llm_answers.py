@@ -94,6 +94,22 @@ def test_invented_quote_is_dropped_and_the_question_declined(
     assert "2 million" not in answer.answer and answer.citations == []  # type: ignore[attr-defined]
 
 
+def test_a_small_models_unverified_claims_give_the_extractive_answer_when_so_set(
+    sample_services: Services, fake_model: QueueChatModel
+) -> None:
+    invented = claims(("Ukraine will have 2 million troops.", 1,
+                       "Ukraine will field two million soldiers by May"))  # fmt: skip
+    generator = LLMGenerator(fake_model, sample_services.retriever, unverified="extractive")
+    answerer = AnswerService(sample_services.retriever, generator)
+    answer = run(answerer, fake_model, invented)
+    assert answer.mode == "extractive_fallback" and not answer.abstained  # type: ignore[attr-defined]
+    assert "800,000" in answer.answer and "2 million" not in answer.answer  # type: ignore[attr-defined]
+    # The model's own decline still stands.
+    fake_model.enqueue(json.dumps({"claims": []}))
+    declined = answerer.answer(QUESTION)
+    assert declined.mode == "llm" and declined.abstained
+
+
 def test_real_quote_that_does_not_support_the_claim_is_dropped(
     llm_answerer: AnswerService, fake_model: QueueChatModel
 ) -> None:

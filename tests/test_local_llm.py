@@ -44,6 +44,7 @@ LLM_SETTINGS = {
     "NEWSQA_LLM_CONTEXT_TOKENS": "300",
     "NEWSQA_LLM_MAX_TOKENS": "64",
     "NEWSQA_LLM_TIMEOUT_SECONDS": "60",
+    "NEWSQA_LLM_UNVERIFIED": "extractive",  # as `make run LLM=local` sets it
 }
 GOLD_SETS = [EVAL_DIR / "gold" / f"{name}.jsonl" for name in ("dev", "holdout", "fresh")]
 BASELINES = [BASELINE, EVAL_DIR / "baseline-fresh.json"]
@@ -178,8 +179,8 @@ def test_gold_questions_quote_only_their_sources_and_declines_hold(
         assert_quotes_are_verbatim(record, texts.__getitem__)
     assert json.loads((out / "summary.json").read_text())["quote_validity"] == 1.0
 
-    # Each unanswerable question the extractive answerer declines is declined here too.
-    declined_before = {
+    # Each unanswerable question the extractive answerer declines (passes) is declined here too.
+    passed_before = {
         item: verdict["passed"]
         for baseline in BASELINES
         for item, verdict in json.loads(baseline.read_text())["items"].items()
@@ -187,8 +188,13 @@ def test_gold_questions_quote_only_their_sources_and_declines_hold(
     unanswerable = [r for r in records if not r["answerable"]]
     assert unanswerable
     for record in unanswerable:
-        if declined_before[record["id"]]:
+        if passed_before[record["id"]]:
             assert record["abstained"], (record["id"], record["answer"])
+    # And the small model costs at most one answer the extractive answerer gets right: where
+    # none of its claims verify, the extractive answer stands in.
+    answerable = [r for r in records if r["answerable"]]
+    correct = sum(r["pass"]["answer"] for r in answerable)
+    assert correct >= sum(passed_before[r["id"]] for r in answerable) - 1, answerable
 
 
 def document_text(server: str, doc_id: str) -> str:

@@ -155,8 +155,9 @@ class LLMGenerator:
     """The model decides whether the passages answer; what it claims is checked. Its
     `{"claims": []}` is a decline that stands. A reply with no usable claims (no JSON a small
     model could be parsed for) falls back to the extractive answer, and `mode` says so; claims
-    that all fail verification are a decline: an over-reaching model's answer never becomes an
-    extractive one."""
+    that all fail verification are a decline, so an over-reaching model's answer never becomes
+    an extractive one — unless `unverified="extractive"` (NEWSQA_LLM_UNVERIFIED), for a small
+    local model whose claims rarely verify."""
 
     name = "llm"
 
@@ -166,10 +167,12 @@ class LLMGenerator:
         retriever: HybridRetriever,
         context_tokens: int = 6000,
         fallback: ExtractiveGenerator | None = None,
+        unverified: str = "decline",
     ) -> None:
         self.retriever = retriever
         self.context_tokens = context_tokens
         self.fallback = fallback or ExtractiveGenerator()
+        self.unverified = unverified  # what a reply whose claims all fail becomes
         self.vectors = VectorSource(retriever)
         self.chain = claims_chain(
             chat_model,
@@ -221,6 +224,10 @@ class LLMGenerator:
                     continue
             verified.append(found)
         if not verified:
+            if self.unverified == "extractive":
+                fallback = self.fallback.generate(question, extractive, passages)
+                return replace(fallback, mode="extractive_fallback",
+                               note="no claim of the model verified")  # fmt: skip
             return Generated(NOT_COVERED, [], self.name, "no claim of the model verified")
         text = " ".join(f"{claim} [{n}]" for n, (claim, _) in enumerate(verified, start=1))
         return Generated(
