@@ -64,7 +64,10 @@ typecheck: install
 pytest: install
 	$(BIN)/pytest
 
-test: lint typecheck pytest
+# Lint and type checks run beside the tests (mostly one core each, while many tests wait on
+# subprocesses); any failure fails `make test`; output is kept whole a line at a time.
+test: install
+	$(MAKE) --no-print-directory -j3 --output-sync=line lint typecheck pytest
 
 # On demand, never part of `make test`: SCALES=1k,10k,100k REPEATS=3 → bench/RESULTS.md.
 SCALES  ?= 1k,10k,100k
