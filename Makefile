@@ -61,8 +61,9 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
+# Unbuffered: under `make -j` pytest writes to a pipe, and its progress should still show.
 pytest: install
-	$(BIN)/pytest
+	PYTHONUNBUFFERED=1 $(BIN)/pytest
 
 # Lint and type checks run beside the tests (mostly one core each, while many tests wait on
 # subprocesses); any failure fails `make test`; output is kept whole a line at a time.
