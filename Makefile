@@ -66,9 +66,10 @@ pytest: install
 	PYTHONUNBUFFERED=1 $(BIN)/pytest
 
 # Lint and type checks run beside the tests (mostly one core each, while many tests wait on
-# subprocesses); any failure fails `make test`; output is kept whole a line at a time.
+# subprocesses); any failure fails `make test`. Output is not held back, so pytest's progress
+# shows as it goes (the checks' few lines come first).
 test: install
-	$(MAKE) --no-print-directory -j3 --output-sync=line lint typecheck pytest
+	$(MAKE) --no-print-directory -j3 lint typecheck pytest
 
 # On demand, never part of `make test`: SCALES=1k,10k,100k REPEATS=3 → bench/RESULTS.md.
 SCALES  ?= 1k,10k,100k
