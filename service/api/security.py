@@ -59,8 +59,8 @@ class RateLimiter:
         return min(self.capacity, tokens + (now - updated) * self.refill_per_second)
 
 
-def _retry_after(wait: float) -> dict[str, str]:
-    return {"Retry-After": str(max(1, math.ceil(wait)))}
+def _too_many(detail: str, wait: float) -> HTTPException:
+    return HTTPException(429, detail, headers={"Retry-After": str(max(1, math.ceil(wait)))})
 
 
 def _unauthorized() -> HTTPException:
@@ -84,11 +84,10 @@ def caller_identity(
     failures: RateLimiter = request.app.state.auth_failures
     wait = failures.waiting(address)
     if wait is not None:
-        raise HTTPException(
-            429,
+        raise _too_many(
             f"{int(failures.capacity)} wrong API keys a minute from this address reached "
             "(NEWSQA_AUTH_FAILURES_PER_MINUTE)",
-            headers=_retry_after(wait),
+            wait,
         )
     given = credentials.credentials.encode()
     # Compare against every key, without stopping early, so timing tells nothing.
@@ -106,9 +105,8 @@ def guard(request: Request, caller: Annotated[str, Depends(caller_identity)]) ->
     limiter: RateLimiter = request.app.state.rate_limiter
     wait = limiter.retry_after(caller)
     if wait is not None:
-        raise HTTPException(
-            429,
+        raise _too_many(
             f"rate limit of {int(limiter.capacity)} requests a minute reached; set "
             "NEWSQA_RATE_LIMIT_PER_MINUTE=0 to lift it, or a higher number",
-            headers=_retry_after(wait),
+            wait,
         )
