@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from eval import EVAL_DIR
-from service.answer.claims import CLAIM_FEATURES, WEIGHTS, Source, Verifier
+from service.answer.claims import CLAIM_FEATURES, WEIGHTS, Source, Verifier, lead_of
 from service.answer.llm import sentence_context, widen_to_sentences
 from service.answer.scorer import Logistic, fit_logistic
 from service.answer.verify import locate_quote
@@ -83,7 +83,8 @@ def pairs(verifier: Verifier) -> list[Pair]:
                         continue
                     span = widen_to_sentences(text, *at)
                     cited = text[span[0] : span[1]]
-                    source = Source(cited, sentence_context(text, span, title))
+                    source = Source(cited, sentence_context(text, span, title),
+                                    lead_of(title, text), text)  # fmt: skip
                     question = questions[reply["id"]]
                     ruled = verifier.rejects(claim["text"], source, question, embed)
                     by_rule = ruled is not None and not ruled.startswith("the source")

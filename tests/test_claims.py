@@ -65,3 +65,35 @@ def embed(minilm: Embedder):  # type: ignore[no-untyped-def]
 def test_verifier(embed, question: str, claim: str, sentence: str, kept: bool) -> None:  # type: ignore[no-untyped-def]
     reason = load_verifier().rejects(claim, source(sentence), question, embed)
     assert (reason is None) is kept, reason
+
+
+DATELINE = (
+    "HARLOW FEN, June 3 (Wire) — Thousands of tenants marched through the capital of the "
+    "Republic of Osterlind on Saturday against a rent rise."
+)
+VOTE = "Parliament is due to vote on the rent bill on June 20."
+ELSEWHERE = "In Brackwater, rents rose by 9 percent, the housing office said."
+PLANT = "The plant will first build the Lark, a compact sport-utility vehicle."
+ARTICLE = " ".join([DATELINE, VOTE, ELSEWHERE, PLANT])
+
+
+def in_article(sentence: str) -> Source:
+    return Source(sentence, f"Rent march\n{sentence}", f"Rent march\n{DATELINE}", ARTICLE)
+
+
+@pytest.mark.parametrize(
+    ("claim", "sentence", "unnamed"),
+    [
+        # The country of the dateline is what "Parliament" means: the claim may name it.
+        ("Osterlind's parliament is due to vote on the rent bill on June 20.", VOTE, None),
+        # The same place put in place of the one the sentence names is a substitution.
+        ("In Harlow Fen, rents rose by 9 percent.", ELSEWHERE, "Harlow Fen"),
+        # A name the article never gives.
+        ("Parliament in Marlow is due to vote on the rent bill on June 20.", VOTE, "Marlow"),
+        # An acronym of words the article spells out.
+        ("The plant will first build the Lark SUV.", PLANT, None),
+        ("The plant will first build an EV.", PLANT, "EV"),
+    ],
+)  # fmt: skip
+def test_names_the_article_scopes_or_spells_out(claim: str, sentence: str, unnamed: str) -> None:
+    assert load_verifier().unnamed(claim, in_article(sentence)) == unnamed

@@ -15,7 +15,7 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.runnables import Runnable, RunnableLambda
 from pydantic import SecretStr
 
-from service.answer.claims import Embed, Source, load_verifier
+from service.answer.claims import Embed, Source, lead_of, load_verifier
 from service.answer.evidence import Evidence, Sentence, cached_sentence_spans, is_instruction
 from service.answer.prompts import Example, PromptTemplate, load_examples, load_prompt
 from service.answer.question import Question
@@ -272,7 +272,7 @@ def verify_claim(
         return None
     document = retriever.document(chunk.doc_id)
     title = document.title if document else None
-    checked = Source(cited, sentence_context(source, span, title))
+    checked = Source(cited, sentence_context(source, span, title), lead_of(title, source), source)
     if load_verifier().rejects(claim_text, checked, question, embed) is not None:
         return None
     return claim_text, CitedSpan(chunk.doc_id, title, *span, cited, retriever.label(chunk.doc_id))
