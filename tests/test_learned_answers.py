@@ -39,6 +39,13 @@ ARTICLES = [
         "cost 8 million euros and to open in 2028.",
         title="Library plan presented",
     ),
+    RawDocument(
+        "heath-fire",
+        "The Kelby Heath fire has destroyed 1,300 hectares of heath and woodland since Friday, "
+        "the county fire service said on Sunday. About 200 firefighters are at the scene.\n"
+        "The Kelby Heath fire is the largest on the heath since records began.",
+        title="Fire on Kelby Heath",
+    ),
 ]
 
 
@@ -84,6 +91,17 @@ def test_a_pronoun_speaker_is_credited_to_the_name_before(services: Services) ->
 
 def test_a_lookalike_sharing_every_entity_is_declined(services: Services) -> None:
     assert quoted(services, "How many books will the Tollmere library hold in 2031?") == ""
+
+
+def test_a_count_of_something_the_article_never_counts_is_declined(services: Services) -> None:
+    asked = "How many hectares of heath has the Kelby Heath fire destroyed?"
+    assert "1,300 hectares" in quoted(services, asked)
+    assert quoted(services, "How many homes has the Kelby Heath fire destroyed?") == ""
+
+
+def test_a_year_the_article_never_gives_is_declined(services: Services) -> None:
+    asked = "How many hectares had the Kelby Heath fire destroyed by Sunday in 2019?"
+    assert quoted(services, asked) == ""
 
 
 def test_a_scorer_file_for_other_features_is_a_clear_error(tmp_path: Path) -> None:

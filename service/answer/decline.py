@@ -3,11 +3,14 @@ question the passages answer, so the decline weighs whether the slot the questio
 filled — its names, numbers and years, its speaker, its kind of answer, its rarest words —
 around the best sentence."""
 
+import re
+
 import numpy as np
 
 from service.answer.evidence import Evidence, coverage
 from service.answer.features import Candidate, named, numbers_of, term_weights
 from service.answer.question import Question
+from service.retrieval.terms import terms
 
 DECLINE_FEATURES = (
     "best",  # the sentence scorer's probability for the best sentence
@@ -25,9 +28,21 @@ DECLINE_FEATURES = (
     # names another of the same kind and not it
     "entities_anywhere",  # share of the question's names in any retrieved sentence or headline
     "topic",  # for "what did X say about Y": Y's terms around the best sentence
+    "time_missing",  # the question names a time (a year, a month, "last year") that the best
+    # sentence's context does not
+    "unit_missing",  # "how many homes…": the counted noun is not in the best sentence
 )
 _MONTHS = frozenset(
     "january february march april may june july august september october november december".split()
+)
+# English time expressions and the "how many/much" phrase, not any article's words.
+_RELATIVE_TIME = re.compile(
+    r"\b(?:(?:last|this|next|previous|past)\s+(?:year|month|week)|\w+\s+years?\s+ago)\b"
+)
+_COUNTED = re.compile(
+    r"\bhow\s+(?:many|much)\s+((?:[\w'-]+\s+){0,3}?)"
+    r"(?=(?:did|does|do|has|have|had|was|were|is|are|will|would|could|can|of|in|on|at|for|per)\b|\?|$)",
+    re.IGNORECASE,
 )
 
 
@@ -50,6 +65,12 @@ def decline_features(
         asked, here = kind(question.text), kind(nearby)
         if asked and here and not asked & here:
             elsewhere = 1.0
+    asked_times = _times(question.text)
+    time_missing = float(
+        bool(asked_times) and not asked_times & _times(f"{nearby} {sentence.title}")
+    )
+    counted = counted_term(question.text)
+    unit_missing = float(counted is not None and counted not in sentence.terms)
     names = question.entities
     anywhere = sum(named(e, everywhere) for e in names) / len(names) if names else 1.0
     topic = (
@@ -73,6 +94,8 @@ def decline_features(
             elsewhere,
             anywhere,
             topic,
+            time_missing,
+            unit_missing,
         ]
     )
 
@@ -83,3 +106,17 @@ def _years(text: str) -> set[str]:
 
 def _months(text: str) -> set[str]:
     return {word for word in text.lower().replace(",", " ").split() if word in _MONTHS}
+
+
+def _times(text: str) -> set[str]:
+    relative = {" ".join(m.group(0).lower().split()) for m in _RELATIVE_TIME.finditer(text)}
+    return _years(text) | _months(text) | relative
+
+
+def counted_term(question: str) -> str | None:
+    """The term of what a "how many/how much" question counts: "homes" in "how many homes has
+    the fire destroyed", "units" in "how many units of the headset"; None for "how much did it
+    cost"."""
+    found = _COUNTED.search(question)
+    counted = terms(found.group(1)) if found else []
+    return counted[-1] if counted else None
