@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -94,9 +95,11 @@ class CountingEmbedder:
         self.inner = inner
         self.name = inner.name
         self.texts_embedded = 0
+        self.times_embedded = Counter[str]()  # by text
 
     def embed(self, texts: list[str]) -> np.ndarray:
         self.texts_embedded += len(texts)
+        self.times_embedded.update(texts)
         return self.inner.embed(texts)
 
 

@@ -14,6 +14,7 @@ from service.config import load_settings
 from service.errors import ConfigError
 from service.ingest.loaders import RawDocument
 from service.services import Services, build_services
+from tests.conftest import CountingEmbedder
 from vectorstore.embeddings import Embedder
 
 ARTICLES = [
@@ -118,3 +119,17 @@ def test_fit_logistic_separates_a_separable_set() -> None:
     weights, bias, mean, scale = fit_logistic(rows, labels, l2=0.1)
     predicted = ((rows - mean) / scale) @ weights + bias > 0
     assert (predicted == labels.astype(bool)).mean() > 0.95
+
+
+def test_the_question_is_embedded_once_per_answer(
+    tmp_path: Path, embedder: CountingEmbedder
+) -> None:
+    settings = load_settings(_env_file=None, data_dir=tmp_path / "store", answer_scorer="learned")
+    built = build_services(settings, embedder=embedder)
+    try:
+        built.ingestor.ingest_raw(ARTICLES)
+        question = "By how much did grain shipments from Verlaine drop?"
+        assert "30 percent" in quoted(built, question)
+        assert embedder.times_embedded[question] == 1
+    finally:
+        built.close()

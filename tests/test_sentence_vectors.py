@@ -5,9 +5,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from service.config import load_settings
+from service.ingest.loaders import RawDocument
 from service.ingest.sentences import sentence_spans
 from service.ingest.vectors import HEADLINE_WEIGHT
-from service.services import Services
+from service.services import Services, build_services
 from tests.conftest import ARTICLES, CountingEmbedder
 from tests.test_ingest import SAMPLE_IDS
 from vectorstore import sentence_vectors
@@ -128,3 +130,24 @@ def test_a_chunk_vector_is_its_sentences_mean_with_the_headline(
         mean = sentences.mean(axis=0) + HEADLINE_WEIGHT * headline
         # Without the headline term the match is only about 0.98.
         assert float(np.asarray(vector) @ mean) / float(np.linalg.norm(mean)) >= 0.999
+
+
+def test_a_sentence_repeated_across_a_batch_is_embedded_once(
+    tmp_path: Path, embedder: CountingEmbedder
+) -> None:
+    line = "Follow the Harbour Courier for more news from the coast."
+    documents = [
+        RawDocument(f"coast-{n}", f"The ferry to Isle {n} was cancelled on Monday. {line}")
+        for n in range(3)
+    ]
+    settings = load_settings(_env_file=None, data_dir=tmp_path / "store")
+    built = build_services(settings, embedder=embedder)
+    try:
+        built.ingestor.ingest_raw(documents)
+        assert embedder.times_embedded[line] == 1
+        built.retriever.sync()
+        stored = built.retriever.sentence_vectors([d.id for d in documents])
+        repeated = [v for found in stored.values() for span, v in found.items() if span[0] > 40]
+        assert len(repeated) == 3 and all(float(v @ repeated[0]) >= NEAR for v in repeated)
+    finally:
+        built.close()

@@ -21,11 +21,15 @@ class VectorSource:
         self._lock = threading.Lock()
 
     def embed(self, texts: list[str]) -> list[np.ndarray]:
-        """Vectors of texts, each embedded at most once while it stays in the cache."""
+        """Vectors of texts, each embedded at most once while it stays in the cache (the
+        retrieved question's from the retriever's own)."""
         with self._lock:
             missing = [t for t in dict.fromkeys(texts) if t not in self._embedded]
+        known = {t: v for t in missing if (v := self.retriever.cached_query_vector(t)) is not None}
+        missing = [t for t in missing if t not in known]
         fresh = list(self.retriever.embedder.embed(missing)) if missing else []
         with self._lock:
+            self._embedded.update(known)
             for text, vector in zip(missing, fresh, strict=True):
                 self._embedded[text] = vector
             found = []

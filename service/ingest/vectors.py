@@ -35,7 +35,11 @@ def embed_documents(
         for start, end in found
     ]
     titled = [document.title for document, _ in documents if document.title]
-    vectors = embedder.embed(texts + titled)
+    # A sentence repeated across the batch (a byline, a boilerplate line, an unchanged
+    # paragraph of an updated article) is embedded once.
+    distinct = list(dict.fromkeys(texts + titled))
+    row_of = {text: row for row, text in enumerate(distinct)}
+    vectors = embedder.embed(distinct)[[row_of[text] for text in texts + titled]]
     headlines = iter(vectors[len(texts) :])
     embedded: list[EmbeddedDocument] = []
     offset = 0

@@ -56,6 +56,7 @@ FULL_SYNC_SECONDS = 300.0
 # Documents whose sentence vectors are kept decoded, most recently asked for: about 40 kB each
 # (a few dozen 384-float vectors).
 SENTENCE_CACHE_DOCUMENTS = 2048
+_CACHED_QUERIES = 256  # query vectors kept: a question is embedded once per answer
 
 
 class HybridRetriever:
@@ -80,6 +81,7 @@ class HybridRetriever:
         self._sentences: OrderedDict[tuple[str, str], dict[tuple[int, int], np.ndarray]] = (
             OrderedDict()
         )
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
         self._synced_at = float("-inf")
         self._full_sync_at = float("-inf")
         self._marker: tuple[int, str | None] | None = None
@@ -203,12 +205,32 @@ class HybridRetriever:
             lexical = self.lexical.search(query, self.candidates, allowed)
 
         # Embedding and the Chroma query run outside the lock: they are the slow part.
-        vector = self.embedder.embed([query])[0]
+        vector = self.query_vector(query)
         where = {"doc_id": {"$in": sorted(allowed)}} if allowed is not None else None
         nearest = self.store.query(vector, self.candidates, where)
 
         with self._lock:
             return self._fuse(nearest, lexical, k)
+
+    def query_vector(self, query: str) -> np.ndarray:
+        """The query's vector, kept for the last few queries: the answer scorer and the claim
+        verifier compare sentences with the same question retrieval embedded."""
+        vector = self.cached_query_vector(query)
+        if vector is not None:
+            return vector
+        vector = self.embedder.embed([query])[0]
+        with self._lock:
+            self._queries[query] = vector
+            while len(self._queries) > _CACHED_QUERIES:
+                self._queries.popitem(last=False)
+        return vector
+
+    def cached_query_vector(self, query: str) -> np.ndarray | None:
+        with self._lock:
+            vector = self._queries.get(query)
+            if vector is not None:
+                self._queries.move_to_end(query)
+            return vector
 
     def _fuse(
         self,
