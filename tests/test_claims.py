@@ -93,6 +93,11 @@ def in_article(sentence: str) -> Source:
         # An acronym of words the article spells out.
         ("The plant will first build the Lark SUV.", PLANT, None),
         ("The plant will first build an EV.", PLANT, "EV"),
+        # Two letters, or words with a stopword among them, match by chance: "the Lark" is no
+        # TL, "Republic of Osterlind" no ROO.
+        ("The plant will first build a TL.", PLANT, "TL"),
+        ("In Brackwater, rents rose by 9 percent, the ROO housing office said.", ELSEWHERE,
+         "ROO"),
     ],
 )  # fmt: skip
 def test_names_the_article_scopes_or_spells_out(claim: str, sentence: str, unnamed: str) -> None:

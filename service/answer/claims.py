@@ -21,7 +21,7 @@ from service.answer.features import named, numbers_of
 from service.answer.question import analyse, find_entities
 from service.answer.scorer import Logistic
 from service.errors import ConfigError
-from service.retrieval.terms import normalise_word, terms, words
+from service.retrieval.terms import STOPWORDS, normalise_word, terms, words
 
 CLAIM_FEATURES = (
     "question_only",  # claim terms taken from the question that the source's context lacks
@@ -145,17 +145,22 @@ def _unmatched(absent: set[str], text: str, context: str, embed: Embed) -> float
     return float((1.0 - (mine @ theirs.T).max(axis=1)).sum())
 
 
-_ACRONYM = re.compile(r"[A-Z]{2,6}")
+_ACRONYM = re.compile(r"[A-Z]{3,6}")
 
 
 def spelled_out(surface: str, document: str) -> bool:
-    """An acronym whose words stand in the document: "SUV" for "sport-utility vehicle"."""
+    """An acronym whose words stand in the document: "SUV" for "sport-utility vehicle". Three
+    letters at least, and no stopword among the words: two letters, or a run like "said it
+    was", match some words of most articles by chance."""
     acronym = re.sub(r"['’]s$", "", surface)
     if not _ACRONYM.fullmatch(acronym):
         return False
     # One word per letter, each starting with it, joined by spaces or hyphens.
     run = r"[\s-]+".join(f"[{c}{c.lower()}][A-Za-z]*" for c in acronym)
-    return re.search(rf"\b{run}\b", document) is not None
+    for found in re.finditer(rf"\b{run}\b", document):
+        if not any(w.lower() in STOPWORDS for w in re.split(r"[\s-]+", found.group(0))):
+            return True
+    return False
 
 
 def lead_of(title: str | None, text: str) -> str:
