@@ -16,7 +16,7 @@ import numpy as np
 
 from eval import EVAL_DIR
 from service.answer.claims import CLAIM_FEATURES, WEIGHTS, Source, Verifier, lead_of
-from service.answer.llm import sentence_context, widen_to_sentences
+from service.answer.replies import sentence_context, widen_to_sentences
 from service.answer.scorer import Logistic, fit_logistic
 from service.answer.verify import locate_quote
 from service.config import load_settings

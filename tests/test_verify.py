@@ -1,6 +1,6 @@
 import pytest
 
-from service.answer.llm import parse_claims
+from service.answer.replies import parse_claims
 from service.answer.verify import locate_quote
 
 SOURCE = (

@@ -15,10 +15,10 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.runnables import Runnable, RunnableLambda
 from pydantic import SecretStr
 
-from service.answer.claims import Embed, Source, lead_of, load_verifier
-from service.answer.evidence import Evidence, Sentence, cached_sentence_spans, is_instruction
+from service.answer.evidence import Evidence, Sentence
 from service.answer.prompts import Example, PromptTemplate, load_examples, load_prompt
 from service.answer.question import Question
+from service.answer.replies import MAX_CLAIMS, first_json_with, verify_claim
 from service.answer.service import (
     EXTRACTIVE_PASSAGES,
     NOT_COVERED,
@@ -27,14 +27,12 @@ from service.answer.service import (
     Generated,
 )
 from service.answer.vectors import VectorSource
-from service.answer.verify import locate_quote, normalised_with_map, strip_quote
+from service.answer.verify import normalised_with_map, strip_quote
 from service.config import Settings
 from service.errors import LLMUnavailable
 from service.ingest.chunk import count_tokens
 from service.retrieval.hybrid import HybridRetriever, Passage
-from vectorstore.store import StoredChunk
 
-MAX_CLAIMS = 3
 # A reply is one JSON object; a model that runs on into made-up passages or questions is cut off.
 STOP_SEQUENCES = ["<passage", "\nPassages:", "\nQuestion:"]
 
@@ -235,49 +233,6 @@ class LLMGenerator:
         )
 
 
-def verify_claim(
-    claim: dict[str, Any],
-    shown: list[StoredChunk],
-    retriever: HybridRetriever,
-    question: str,
-    embed: Embed,
-) -> tuple[str, CitedSpan] | None:
-    """A model's claim about the numbered chunks it was shown, kept only when its quote is in
-    a shown chunk's document and the sentences there carry the claim: (claim text, the whole
-    sentences cited). The chunk it names is searched first; small models often name the wrong
-    one. A claim without text claims what its quote says."""
-    quote, number = claim.get("quote"), claim.get("passage")
-    text = claim.get("text")
-    if not isinstance(quote, str):
-        return None
-    if not isinstance(text, str) or not text.strip():
-        text = quote
-    named = number - 1 if isinstance(number, int) and 1 <= number <= len(shown) else None
-    order = ([named] if named is not None else []) + [i for i in range(len(shown)) if i != named]
-    for index in order:
-        chunk = shown[index]
-        source = retriever.document_text(chunk.doc_id)
-        found = locate_quote(quote, source, within=(chunk.start, chunk.end))
-        if found is not None:
-            break
-    else:
-        return None
-    # Cite whole sentences, as the extractive answerer does: the reader sees the context.
-    span = widen_to_sentences(source, *found)
-    cited = source[span[0] : span[1]]
-    claim_text = " ".join(text.split())
-    if is_instruction(cited) or is_instruction(claim_text):
-        return None
-    if not quotes_verbatim(claim_text, cited):
-        return None
-    document = retriever.document(chunk.doc_id)
-    title = document.title if document else None
-    checked = Source(cited, sentence_context(source, span, title), lead_of(title, source), source)
-    if load_verifier().rejects(claim_text, checked, question, embed) is not None:
-        return None
-    return claim_text, CitedSpan(chunk.doc_id, title, *span, cited, retriever.label(chunk.doc_id))
-
-
 def repeats(claim: str, span: CitedSpan) -> bool:
     """The claim is the cited text itself, or most of it."""
     mine, cited = normalised_with_map(strip_quote(claim))[0], normalised_with_map(span.text)[0]
@@ -288,53 +243,3 @@ def _overlaps(span: CitedSpan, sentence: Sentence) -> bool:
     return (
         span.doc_id == sentence.doc_id and span.start < sentence.end and sentence.start < span.end
     )
-
-
-def widen_to_sentences(text: str, start: int, end: int) -> tuple[int, int]:
-    spans = [(s, e) for s, e in cached_sentence_spans(text) if s < end and e > start]
-    return (spans[0][0], spans[-1][1]) if spans else (start, end)
-
-
-def sentence_context(text: str, span: tuple[int, int], title: str | None) -> str:
-    """The cited sentences with the one before and the one after, and the headline: where a
-    claim's speaker or subject may be named."""
-    spans = cached_sentence_spans(text)
-    inside = [i for i, (s, e) in enumerate(spans) if s < span[1] and e > span[0]]
-    if not inside:
-        return text[span[0] : span[1]]
-    first, last = max(0, inside[0] - 1), min(len(spans) - 1, inside[-1] + 1)
-    return f"{title or ''}\n{text[spans[first][0] : spans[last][1]]}"
-
-
-_QUOTED = re.compile(r'"([^"]+)"|“([^”]+)”')
-
-
-def quotes_verbatim(claim: str, cited: str) -> bool:
-    """What a claim puts in double quotation marks stands in the cited text: a reader takes
-    quotation marks to mean the source's own words."""
-    source = normalised_with_map(cited)[0]
-    for match in _QUOTED.finditer(claim):
-        quoted = normalised_with_map(strip_quote(match.group(1) or match.group(2)))[0]
-        if quoted and quoted not in source:
-            return False
-    return True
-
-
-def first_json_with(raw: str, key: str, kind: type) -> Any:
-    """`value[key]` of the first JSON object in a model's reply whose `key` holds a `kind`;
-    None when none parses (small models wrap JSON in prose or fences)."""
-    decoder = json.JSONDecoder()
-    for match in re.finditer(r"\{", raw):
-        try:
-            value, _ = decoder.raw_decode(raw[match.start() :])
-        except json.JSONDecodeError:
-            continue
-        if isinstance(value, dict) and isinstance(value.get(key), kind):
-            return value[key]
-    return None
-
-
-def parse_claims(raw: str, limit: int = MAX_CLAIMS) -> list[dict[str, Any]]:
-    """The claims of the first JSON object in the reply that has any; [] when none parses."""
-    claims = first_json_with(raw, "claims", list) or []
-    return [c for c in claims[:limit] if isinstance(c, dict)]

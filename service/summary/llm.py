@@ -17,15 +17,9 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from service.answer.evidence import Evidence
-from service.answer.llm import (
-    claims_chain,
-    fence,
-    first_json_with,
-    pack_by_tokens,
-    parse_claims,
-    verify_claim,
-)
+from service.answer.llm import claims_chain, fence, pack_by_tokens
 from service.answer.prompts import load_examples, load_prompt
+from service.answer.replies import first_json_with, parse_claims, verify_claim
 from service.answer.vectors import VectorSource
 from service.errors import LLMUnavailable
 from service.retrieval.hybrid import HybridRetriever, Passage
