@@ -6,7 +6,7 @@ import json
 import re
 import time
 from dataclasses import replace
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from langchain_core.language_models.chat_models import BaseChatModel
@@ -165,7 +165,7 @@ class LLMGenerator:
         retriever: HybridRetriever,
         context_tokens: int = 6000,
         fallback: ExtractiveGenerator | None = None,
-        unverified: str = "decline",
+        unverified: Literal["decline", "extractive"] = "decline",
     ) -> None:
         self.retriever = retriever
         self.context_tokens = context_tokens
