@@ -101,8 +101,8 @@ class Verifier:
     def unnamed(self, claim: str, source: Source) -> str | None:
         """The first name of the claim that its source does not give, if any. A name found only
         in the article's headline and lead counts when the claim keeps every name of its cited
-        sentences: put in place of one of them ("in Port Sabley" for "in Kavrin"), it is a
-        substitution."""
+        sentences: put in place of one of them (the dateline's city for the city the sentence
+        names), it is a substitution."""
         around = frozenset(terms(source.context))
         scope = frozenset(terms(source.scope))
         claim_terms = frozenset(terms(claim))
