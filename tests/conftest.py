@@ -94,11 +94,13 @@ class CountingEmbedder:
     def __init__(self, inner: Embedder) -> None:
         self.inner = inner
         self.name = inner.name
-        self.texts_embedded = 0
         self.times_embedded = Counter[str]()  # by text
 
+    @property
+    def texts_embedded(self) -> int:
+        return sum(self.times_embedded.values())
+
     def embed(self, texts: list[str]) -> np.ndarray:
-        self.texts_embedded += len(texts)
         self.times_embedded.update(texts)
         return self.inner.embed(texts)
 
