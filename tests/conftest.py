@@ -1,6 +1,7 @@
 """Shared fixtures: the real embedder, real Chroma (embedded and a `chroma run` server)."""
 
 import atexit
+import functools
 import json
 import os
 import shutil
@@ -139,20 +140,18 @@ def serving(
 # Settings read only by a running server (the LLM, limits, keys, logs): the same store serves.
 _SERVE_TIME_SETTINGS = ("NEWSQA_LLM", "NEWSQA_RATE_LIMIT", "NEWSQA_API_KEYS", "NEWSQA_LOG",
                         "NEWSQA_AUTH", "NEWSQA_SHUTDOWN", "NEWSQA_ANSWER", "OPENAI_")  # fmt: skip
-_SAMPLES_STORE: list[Path] = []
 
 
+@functools.cache
 def ingested_samples() -> Path:
     """An embedded store of the sample articles made by a real `newsqa ingest`, once a session
     (removed when it ends)."""
-    if not _SAMPLES_STORE:
-        root = Path(tempfile.mkdtemp(prefix="newsqa-samples-"))
-        atexit.register(shutil.rmtree, root, ignore_errors=True)
-        subprocess.run([str(BIN / "newsqa"), "ingest", str(ARTICLES)],
-                       env=process_env(root / "store"), check=True, capture_output=True,
-                       cwd=root, timeout=300)  # fmt: skip
-        _SAMPLES_STORE.append(root / "store")
-    return _SAMPLES_STORE[0]
+    root = Path(tempfile.mkdtemp(prefix="newsqa-samples-"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    subprocess.run([str(BIN / "newsqa"), "ingest", str(ARTICLES)],
+                   env=process_env(root / "store"), check=True, capture_output=True,
+                   cwd=root, timeout=300)  # fmt: skip
+    return root / "store"
 
 
 @contextmanager
