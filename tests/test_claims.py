@@ -4,7 +4,7 @@ calibration: lenient on wording, strict on what can mislead."""
 import numpy as np
 import pytest
 
-from service.answer.claims import Source, load_verifier
+from service.answer.claims import Source, load_verifier, uncounted
 from vectorstore.embeddings import Embedder
 
 BUDGET = (
@@ -51,6 +51,10 @@ def embed(minilm: Embedder):  # type: ignore[no-untyped-def]
         # A changed number is dropped.
         ("How much will the city spend on the new bridge?",
          "The city will spend roughly 15 million euros on the new bridge.", BUDGET, False),
+        # So is the right number of another currency, which the calibration alone would keep.
+        ("How much did the councillors approve for the crossing?",
+         "Councillors approved about 12 million crowns for the crossing over the Lenne.", BUDGET,
+         False),
         # Words given to someone the source does not name.
         ("What did Mayor Tomas Brel say about the start of work?",
          "Mayor Tomas Brel said the work would begin in March.", MAYOR, False),
@@ -79,6 +83,27 @@ ARTICLE = " ".join([DATELINE, VOTE, ELSEWHERE, PLANT])
 
 def in_article(sentence: str) -> Source:
     return Source(sentence, f"Rent march\n{sentence}", f"Rent march\n{DATELINE}", ARTICLE)
+
+
+@pytest.mark.parametrize(
+    ("claim", "context", "miscounted"),
+    [
+        ("A pilot cost 1,200 crowns per home.", "A pilot connected 1,200 homes last year.",
+         "1,200 crowns"),
+        ("Rents rose by 9 per cent.", ELSEWHERE, None),
+        ("The city will spend 12 million euros.", "A budget of €12 million was approved.", None),
+        ("About 6,200 homes lost power.", "About 6,200 customers had lost electricity.",
+         "6,200 homes"),
+        # A word joined by a hyphen describes what is counted; the 60-day and the F-35 count
+        # nothing.
+        ("It has 800,000 well-trained troops.", "A strength of 800,000 troops.", None),
+        ("The 60-day deadline for the F-35 jets.", "The deadline is 60 days.", None),
+    ],
+)  # fmt: skip
+def test_a_figure_counts_what_its_source_counts(
+    claim: str, context: str, miscounted: str | None
+) -> None:
+    assert uncounted(claim, context) == miscounted
 
 
 @pytest.mark.parametrize(

@@ -1,11 +1,11 @@
 """Whether the sentences a model cites carry its claim: strict on what can mislead, lenient on
-wording. Every number of the claim stands in the cited sentences and every name around them;
-then a calibrated model weighs what a paraphrase keeps and an over-reach adds — words the claim
-takes from the question that the source does not have, how close each comes to the source's
-words, claim words the source lacks, and how much nearer the claim comes to the question than
-its sentences do (an over-reach restates the question around a fact about something else); and
-the claim must address the question
-(weights and thresholds: `python -m eval.train_verifier`)."""
+wording. Every number of the claim stands in the cited sentences with the word it counts, and
+every name around them; then a calibrated model weighs what a paraphrase keeps and an over-reach
+adds — words the claim takes from the question that the source does not have, how close each
+comes to the source's words, claim words the source lacks, and how much nearer the claim comes
+to the question than its sentences do (an over-reach restates the question around a fact about
+something else); and the claim must address the question (weights and thresholds:
+`python -m eval.train_verifier`)."""
 
 import json
 import re
@@ -84,6 +84,9 @@ class Verifier:
         missing = numbers_of(claim) - numbers_of(cited)
         if missing:
             return f"numbers not in the source: {', '.join(sorted(missing))}"
+        miscounted = uncounted(claim, cited)
+        if miscounted:
+            return f"counts what the source does not: {miscounted}"
         unnamed = self.unnamed(claim, source)
         if unnamed:
             return f"not in the source: {unnamed}"
@@ -143,6 +146,35 @@ def _unmatched(absent: set[str], text: str, context: str, embed: Embed) -> float
     vectors = embed([*wanted, *context_words])
     mine, theirs = np.stack(vectors[: len(wanted)]), np.stack(vectors[len(wanted) :])
     return float((1.0 - (mine @ theirs.T).max(axis=1)).sum())
+
+
+# What a number counts is the first word after it and its multipliers ("42 million marks"). A
+# word joined by a hyphen ("90-day", "800,000 well-trained troops") describes; it is not checked.
+_COUNT = re.compile(
+    r"(?<![\w,.-])(?:\d[\d,.]*\d|\d)(?:\s+(?:hundred|thousand|million|billion|trillion|m|bn)\b)*"
+    r"\s+([a-z][a-z'’]*)\b(?!-)"
+)
+_PER_CENT = re.compile(r"\bper\s+cent\b", re.IGNORECASE)
+_CURRENCY_SIGNS = {"euro": "€", "dollar": "$", "pound": "£", "yen": "¥"}
+
+
+def uncounted(claim: str, cited: str) -> str | None:
+    """The first "number word" of the claim whose word the cited sentences lack: "1,200
+    crowns" cited to a sentence about 1,200 homes. Changing what a figure counts misleads as
+    much as changing the figure; the word must stand where the figure does, not in a
+    neighbouring sentence about something else."""
+    cited = _PER_CENT.sub("percent", cited)
+    around = frozenset(terms(cited))
+    for found in _COUNT.finditer(_PER_CENT.sub("percent", claim)):
+        word = found.group(1)
+        if word in STOPWORDS:
+            continue
+        term = normalise_word(word)
+        sign = {**_CURRENCY_SIGNS, "percent": "%"}.get(term)
+        if term in around or (sign is not None and sign in cited):
+            continue
+        return found.group(0)
+    return None
 
 
 _ACRONYM = re.compile(r"[A-Z]{3,6}")
