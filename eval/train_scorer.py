@@ -3,10 +3,9 @@ sets and write service/answer/scorer_weights.json.
 
 Every candidate sentence the real retrieval gives a gold question is a row; it is positive when
 it holds one of the item's `must_include` facts. Folds leave whole articles out, so the decline
-threshold is chosen on questions about articles the scorer never saw: the lowest threshold
-that declines every held-out lookalike, unless that costs more answerable questions than
-`--max-false-declines` allows, in which case the best trade-off under that limit is taken and
-the report says so."""
+threshold is chosen on questions about articles the scorer never saw: the one with the most
+items right, a lookalike answered counting LOOKALIKE_COST times an answerable question
+declined."""
 
 import argparse
 import json

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from service.answer.decline import times_named
 from service.answer.scorer import fit_logistic, load_scorer
 from service.config import load_settings
 from service.errors import ConfigError
@@ -103,6 +104,21 @@ def test_a_count_of_something_the_article_never_counts_is_declined(services: Ser
 def test_a_year_the_article_never_gives_is_declined(services: Services) -> None:
     asked = "How many hectares had the Kelby Heath fire destroyed by Sunday in 2019?"
     assert quoted(services, asked) == ""
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        ("How many hectares has the fire destroyed in 2019?", {"2019"}),
+        ("How many hectares did the fire destroy last year?", {"last year"}),
+        ("What did it cost two years ago, in May?", {"two years ago", "may"}),
+        # The article's own time, which it seldom states: nothing to look for.
+        ("How many hectares has the fire destroyed this year?", set()),
+        ("How many files may the hackers have taken?", set()),  # a verb, not the month
+    ],
+)
+def test_the_times_a_question_asks_about(question: str, asked: set[str]) -> None:
+    assert times_named(question) == asked
 
 
 def test_a_scorer_file_for_other_features_is_a_clear_error(tmp_path: Path) -> None:

@@ -35,9 +35,10 @@ DECLINE_FEATURES = (
 _MONTHS = frozenset(
     "january february march april may june july august september october november december".split()
 )
-# English time expressions and the "how many/much" phrase, not any article's words.
+# English time expressions and the "how many/much" phrase, not any article's words. "This year"
+# is the article's own time, which it seldom states; another year is asked for by name.
 _RELATIVE_TIME = re.compile(
-    r"\b(?:(?:last|this|next|previous|past)\s+(?:year|month|week)|\w+\s+years?\s+ago)\b"
+    r"\b(?:(?:last|next|previous|past)\s+(?:year|month|week)|\w+\s+years?\s+ago)\b"
 )
 _COUNTED = re.compile(
     r"\bhow\s+(?:many|much)\s+((?:[\w'-]+\s+){0,3}?)"
@@ -65,9 +66,9 @@ def decline_features(
         asked, here = kind(question.text), kind(nearby)
         if asked and here and not asked & here:
             elsewhere = 1.0
-    asked_times = _times(question.text)
+    asked_times = times_named(question.text)
     time_missing = float(
-        bool(asked_times) and not asked_times & _times(f"{nearby} {sentence.title}")
+        bool(asked_times) and not asked_times & times_named(f"{nearby} {sentence.title}")
     )
     counted = counted_term(question.text)
     unit_missing = float(counted is not None and counted not in sentence.terms)
@@ -105,10 +106,14 @@ def _years(text: str) -> set[str]:
 
 
 def _months(text: str) -> set[str]:
-    return {word for word in text.lower().replace(",", " ").split() if word in _MONTHS}
+    """Month names as names, capitalised: "may" is also a verb ("files may have been taken")."""
+    return {
+        word.lower() for word in re.findall(r"\b[A-Z][a-z]+\b", text) if word.lower() in _MONTHS
+    }
 
 
-def _times(text: str) -> set[str]:
+def times_named(text: str) -> set[str]:
+    """The years, months and relative times ("last year", "two years ago") a text names."""
     relative = {" ".join(m.group(0).lower().split()) for m in _RELATIVE_TIME.finditer(text)}
     return _years(text) | _months(text) | relative
 
