@@ -13,6 +13,7 @@ from bench.measure import (
     ingest_newsqa,
     ingest_plain,
     median_of,
+    rebuild_newsqa,
     reingest_plain,
     say,
     serve_and_load,
@@ -61,10 +62,13 @@ def run_scale(
         say(f"[{name}] newsqa over HTTP: latency, then 1/4/8 clients for {seconds:g} s each")
         served = serve_and_load(store, asked, passes, seconds)
         say(f"[{name}]   {served}")
+        say(f"[{name}] newsqa rebuilding a copy of the store as if damaged")
+        rebuilt = round(rebuild_newsqa(store, ours), 2)
         result["newsqa"] = {
             "runs": newsqa_runs,
             **_ingest_medians(newsqa_runs),
             "reingest_seconds": round(median_of(newsqa_runs, "reingest_seconds"), 3),
+            "rebuild_seconds": rebuilt,
             **served,
         }
     if "plain" in systems:

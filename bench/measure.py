@@ -1,6 +1,6 @@
-"""The measurements of one scale: ingest, unchanged re-ingest, retrieval and HTTP answer latency,
-answers/s under concurrent clients and server peak RSS — newsqa and the plain LangChain
-pipeline side by side on the same corpus."""
+"""The measurements of one scale: ingest, unchanged re-ingest, the rebuild of a damaged store,
+retrieval and HTTP answer latency, answers/s under concurrent clients and server peak RSS —
+newsqa and the plain LangChain pipeline side by side on the same corpus."""
 
 import os
 import shutil
@@ -18,6 +18,7 @@ import httpx
 from bench.corpus import SAMPLES, build
 from bench.plain_langchain import PlainPipeline
 from service.config import load_settings
+from service.ingest.repair import rebuild
 from service.services import build_services
 from vectorstore.embeddings import Embedder, TorchMiniLM
 
@@ -79,6 +80,18 @@ def ingest_newsqa(
         }
     finally:
         services.close()
+
+
+def rebuild_newsqa(store: Path, model: Embedder) -> float:
+    """Seconds to rebuild a copy of the store as if it were damaged (`newsqa repair`'s work).
+    A copy: this process has a Chroma client open on the store itself."""
+    copy = store.with_name(f"{store.name}-rebuilt")
+    shutil.copytree(store, copy)
+    try:
+        return rebuild(load_settings(_env_file=None, data_dir=copy), model, "bench").seconds
+    finally:
+        for folder in copy.parent.glob(f"{copy.name}*"):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def ingest_plain(

@@ -1,5 +1,7 @@
 """Sentence vectors: embedded once at ingest, packed into chunk metadata, read back per document."""
 
+import shutil
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -7,10 +9,11 @@ import pytest
 
 from service.config import load_settings
 from service.ingest.loaders import RawDocument
+from service.ingest.repair import rebuild
 from service.ingest.sentences import sentence_spans
 from service.ingest.vectors import HEADLINE_WEIGHT
 from service.services import Services, build_services
-from tests.conftest import ARTICLES, CountingEmbedder
+from tests.conftest import ARTICLES, CountingEmbedder, ingested_samples
 from tests.test_ingest import SAMPLE_IDS
 from vectorstore import sentence_vectors
 from vectorstore.embeddings import Embedder
@@ -149,5 +152,36 @@ def test_a_sentence_repeated_across_a_batch_is_embedded_once(
         stored = built.retriever.sentence_vectors([d.id for d in documents])
         repeated = [v for found in stored.values() for span, v in found.items() if span[0] > 40]
         assert len(repeated) == 3 and all(float(v @ repeated[0]) >= NEAR for v in repeated)
+    finally:
+        built.close()
+
+
+def test_a_rebuilt_store_reuses_its_stored_sentence_vectors(
+    tmp_path: Path, embedder: CountingEmbedder
+) -> None:
+    """A damaged store is rebuilt from its records without embedding its sentences again: only
+    the headlines are (they are not stored), and the store answers as before."""
+    store = tmp_path / "store"
+    shutil.copytree(ingested_samples(), store)
+    settings = load_settings(_env_file=None, data_dir=store)
+    report = rebuild(settings, embedder, "damaged for the test")
+    assert report.documents == len(SAMPLE_IDS)
+    built = build_services(settings, embedder=embedder)
+    try:
+        documents = built.store.get_documents(built.store.document_ids())
+        assert sorted(documents) == SAMPLE_IDS
+        titles = [d.title for d in documents.values() if d.title]
+        assert embedder.times_embedded == Counter(titles)
+        built.retriever.sync()
+        found = built.retriever.sentence_vectors(SAMPLE_IDS)
+        for doc_id, document in documents.items():
+            spans = sentence_spans(document.text)
+            assert sorted(found[doc_id]) == spans, doc_id
+            # The kept vectors are the ones the first ingest made, whole.
+            probe = document.text[slice(*spans[len(spans) // 2])]
+            direct = built.embedder.embed([probe])[0]
+            assert float(direct @ found[doc_id][spans[len(spans) // 2]]) >= NEAR
+        answer = built.answerer.answer("What did Witkoff say about Putin?")
+        assert not answer.abstained and answer.citations
     finally:
         built.close()

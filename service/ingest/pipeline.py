@@ -4,11 +4,13 @@ import hashlib
 import json
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
+
+import numpy as np
 
 from service.errors import InputError
 from service.ingest.chunk import TokenChunker
@@ -25,6 +27,9 @@ from vectorstore.store import (
     check_doc_id,
     chunk_id,
 )
+
+# The sentence vectors (text → unit vector) some stored documents had, read where they are kept.
+StoredVectors = Callable[[list[StoredDocument]], Mapping[str, np.ndarray]]
 
 
 class Outcome(StrEnum):
@@ -176,30 +181,45 @@ class Ingestor:
         return StagedDocument(document, chunks, source, outcome)
 
     def restore(
-        self, documents: list[StoredDocument], on_progress: Callable[[int, int], None]
+        self,
+        documents: list[StoredDocument],
+        on_progress: Callable[[int, int], None],
+        stored_vectors: StoredVectors | None = None,
     ) -> IngestReport:
         """Chunk and embed stored documents again as they are (text, metadata, hash): how a
-        damaged store is rebuilt from its document records."""
+        damaged store is rebuilt from its document records. `stored_vectors` gives the sentence
+        vectors a batch of them had, so only what they lack is embedded."""
         report = IngestReport()
         started = time.perf_counter()
         pending: list[StagedDocument] = []
+
+        def write_pending() -> None:
+            known = stored_vectors([item.document for item in pending]) if stored_vectors else {}
+            report.results += self.write(pending, report, known)
+            pending.clear()
+
         for done, document in enumerate(documents, start=1):
             pending.append(self._staged(document, "restore", Outcome.ADDED))
             if sum(len(item.chunks) for item in pending) >= WRITE_BATCH_CHUNKS:
-                report.results += self.write(pending, report)
-                pending.clear()
+                write_pending()
                 on_progress(done, len(documents))
-        report.results += self.write(pending, report)
+        write_pending()
         on_progress(len(documents), len(documents))
         report.seconds = time.perf_counter() - started
         return report
 
-    def write(self, staged: list[StagedDocument], report: IngestReport) -> list[ItemResult]:
+    def write(
+        self,
+        staged: list[StagedDocument],
+        report: IngestReport,
+        known: Mapping[str, np.ndarray] | None = None,
+    ) -> list[ItemResult]:
         """Embed and store staged documents together: one embedding pass and one Chroma
-        upsert per collection for the lot, instead of two round trips per document."""
+        upsert per collection for the lot, instead of two round trips per document. A sentence
+        in `known` (text → vector) is not embedded again."""
         if not staged:
             return []
-        embedded = embed_documents(self.embedder, [(i.document, i.chunks) for i in staged])
+        embedded = embed_documents(self.embedder, [(i.document, i.chunks) for i in staged], known)
         report.chunks_embedded += sum(len(item.chunks) for item in staged)
         report.sentences_embedded += sum(done.sentences for done in embedded)
         now = datetime.now(UTC).isoformat(timespec="seconds")

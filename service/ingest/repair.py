@@ -4,7 +4,9 @@ A document record holds the whole cleaned text and its metadata, so chunks and v
 made again. Chroma keeps records in SQLite and vectors in HNSW segment files; a crash can leave a
 segment file that Chroma cannot load, or that kills the process loading it. The repair never
 loads the damaged segments: it moves every store file aside (nothing is deleted), reads the
-document records from a copy of the SQLite file alone, and ingests them into a fresh store.
+document records from a copy of the SQLite file alone, and ingests them into a fresh store,
+reusing the sentence vectors their chunks held there (int8, as stored) instead of embedding
+every sentence again.
 Until that is done a marker in the store names the folder set aside, so a rebuild that is itself
 cut short is taken up again by the next writer, from the same records.
 """
@@ -13,10 +15,14 @@ import logging
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import chromadb
+import numpy as np
+from chromadb.api import ClientAPI
 from chromadb.config import Settings as ChromaSettings
 
 from service.config import Settings
@@ -65,24 +71,21 @@ def set_aside(data_dir: Path) -> Path:
     return kept
 
 
-def read_documents(kept: Path, prefix: str) -> list[StoredDocument]:
-    """Every document record of a store set aside, read without its vector segments."""
-    database = kept / "chroma.sqlite3"
-    if not database.exists():
-        return []
-    with tempfile.TemporaryDirectory(prefix="newsqa-repair-") as scratch:
-        shutil.copy2(database, Path(scratch) / database.name)
+class KeptRecords:
+    """A store set aside, read from a copy of its SQLite file alone: its document records, and
+    the sentence vectors its chunks held, so a rebuild embeds only what they lack."""
+
+    def __init__(self, client: ClientAPI | None, prefix: str, kept: Path) -> None:
+        self._store = ArticleStore(client, prefix) if client is not None else None
+        self.kept = kept
+
+    def documents(self) -> list[StoredDocument]:
+        if self._store is None:
+            return []
         try:
-            client = chromadb.PersistentClient(
-                scratch, settings=ChromaSettings(anonymized_telemetry=False)
-            )
-            names = {collection.name for collection in client.list_collections()}
-            if f"{prefix}_documents" not in names:
-                return []
-            records = client.get_collection(f"{prefix}_documents")
             documents: list[StoredDocument] = []
             while True:
-                found = records.get(
+                found = self._store.documents.get(
                     include=["documents", "metadatas"], limit=_PAGE, offset=len(documents)
                 )
                 texts, metadatas = found["documents"] or [], found["metadatas"] or []
@@ -93,8 +96,46 @@ def read_documents(kept: Path, prefix: str) -> list[StoredDocument]:
         except Exception as exc:  # Chroma raises its own and SQLite errors alike
             raise StoreUnavailable(
                 f"the embedded store is damaged and its document records cannot be read "
+                f"({exc}); its files are kept in {self.kept}"
+            ) from exc
+
+    def sentence_vectors(self, documents: list[StoredDocument]) -> dict[str, np.ndarray]:
+        """Sentence text → the vector stored for it with these documents' chunks of the same
+        content hash; {} where none can be read (they are embedded again)."""
+        if self._store is None:
+            return {}
+        try:
+            by_doc = self._store.sentence_vectors_of({d.id: d.content_hash for d in documents})
+        except Exception:  # unreadable chunk records cost time, not the rebuild
+            log.warning("newsqa: stored sentence vectors unreadable; embedding them again")
+            return {}
+        return {
+            document.text[start:end]: vector
+            for document in documents
+            for (start, end), vector in by_doc.get(document.id, {}).items()
+        }
+
+
+@contextmanager
+def kept_records(kept: Path, prefix: str) -> Iterator[KeptRecords]:
+    """The records of a store set aside, open until the block ends."""
+    database = kept / "chroma.sqlite3"
+    if not database.exists():
+        yield KeptRecords(None, prefix, kept)
+        return
+    with tempfile.TemporaryDirectory(prefix="newsqa-repair-") as scratch:
+        shutil.copy2(database, Path(scratch) / database.name)
+        try:
+            client = chromadb.PersistentClient(
+                scratch, settings=ChromaSettings(anonymized_telemetry=False)
+            )
+            names = {collection.name for collection in client.list_collections()}
+        except Exception as exc:  # Chroma raises its own and SQLite errors alike
+            raise StoreUnavailable(
+                f"the embedded store is damaged and its document records cannot be read "
                 f"({exc}); its files are kept in {kept}"
             ) from exc
+        yield KeptRecords(client if f"{prefix}_documents" in names else None, prefix, kept)
 
 
 def rebuild_pending(data_dir: Path) -> bool:
@@ -117,7 +158,6 @@ def rebuild(settings: Settings, embedder: Embedder, damage: str | None) -> Repai
         kept = set_aside(settings.data_dir)
         marker.write_text(str(kept), encoding="utf-8")
     log.warning("newsqa: %s; rebuilding the store at %s", reason, settings.data_dir)
-    documents = read_documents(kept, settings.collection_prefix)
     store = ArticleStore(make_chroma_client(settings), prefix=settings.collection_prefix)
     chunker = TokenChunker(settings.chunk_tokens, settings.chunk_overlap)
     ingestor = Ingestor(store, embedder, chunker, settings.max_file_bytes)
@@ -128,7 +168,8 @@ def rebuild(settings: Settings, embedder: Embedder, damage: str | None) -> Repai
             log.warning("newsqa: rebuilt %d/%d documents", done, total)
             logged[0] = done
 
-    restored = ingestor.restore(documents, progress)
+    with kept_records(kept, settings.collection_prefix) as records:
+        restored = ingestor.restore(records.documents(), progress, records.sentence_vectors)
     marker.unlink()
     return RepairReport(
         reason=reason,

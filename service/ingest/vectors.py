@@ -2,6 +2,7 @@
 stored with every chunk it overlaps, so answers can rank sentences without embedding them."""
 
 from bisect import bisect_left, bisect_right
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -24,10 +25,14 @@ class EmbeddedDocument:
 
 
 def embed_documents(
-    embedder: Embedder, documents: list[tuple[StoredDocument, list[StoredChunk]]]
+    embedder: Embedder,
+    documents: list[tuple[StoredDocument, list[StoredChunk]]],
+    known: Mapping[str, np.ndarray] | None = None,
 ) -> list[EmbeddedDocument]:
     """Embed the sentences (verbatim) and headlines of all these documents in one call, and
-    make each chunk's vector the normalised mean of its sentences' plus the weighted headline's."""
+    make each chunk's vector the normalised mean of its sentences' plus the weighted headline's.
+    A sentence in `known` (text → unit vector, as stored before) is not embedded again."""
+    known = known or {}
     spans = [sentence_spans(document.text) for document, _ in documents]
     texts = [
         document.text[start:end]
@@ -37,9 +42,9 @@ def embed_documents(
     titled = [document.title for document, _ in documents if document.title]
     # A sentence repeated across the batch (a byline, a boilerplate line, an unchanged
     # paragraph of an updated article) is embedded once.
-    distinct = list(dict.fromkeys(texts + titled))
-    row_of = {text: row for row, text in enumerate(distinct)}
-    vectors = embedder.embed(distinct)[[row_of[text] for text in texts + titled]]
+    distinct = [text for text in dict.fromkeys(texts + titled) if text not in known]
+    fresh = dict(zip(distinct, embedder.embed(distinct), strict=True)) if distinct else {}
+    vectors = np.stack([fresh[text] if text in fresh else known[text] for text in texts + titled])
     headlines = iter(vectors[len(texts) :])
     embedded: list[EmbeddedDocument] = []
     offset = 0
