@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from eval import EVAL_DIR
-from service.answer.claims import CLAIM_FEATURES, WEIGHTS, Source, Verifier, lead_of
-from service.answer.replies import sentence_context, widen_to_sentences
+from service.answer.claims import CLAIM_FEATURES, WEIGHTS, Verifier
+from service.answer.replies import source_of, widen_to_sentences
 from service.answer.scorer import Logistic, fit_logistic
 from service.answer.verify import locate_quote
 from service.config import load_settings
@@ -81,15 +81,14 @@ def pairs(verifier: Verifier) -> list[Pair]:
                     at = locate_quote(claim["quote"], text)
                     if at is None:
                         continue
-                    span = widen_to_sentences(text, *at)
-                    cited = text[span[0] : span[1]]
-                    source = Source(cited, sentence_context(text, span, title),
-                                    lead_of(title, text), text)  # fmt: skip
+                    source = source_of(text, title, widen_to_sentences(text, *at))
                     question = questions[reply["id"]]
                     ruled = verifier.rejects(claim["text"], source, question, embed)
                     by_rule = ruled is not None and not ruled.startswith("the source")
                     row = verifier.features(claim["text"], source, question, embed)
-                    closeness = verifier.addresses(claim["text"], cited, question, embed)
+                    closeness = verifier.addresses(
+                        claim["text"], source.attributed, question, embed
+                    )
                     found.append(Pair(row, true, claim["doc"], by_rule, closeness))
     return found
 

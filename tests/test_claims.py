@@ -1,10 +1,13 @@
 """The claim verifier on pairs made for the test, with the real embedder and the committed
 calibration: lenient on wording, strict on what can mislead."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from service.answer.claims import Source, load_verifier, uncounted
+from service.answer.replies import with_antecedent
 from vectorstore.embeddings import Embedder
 
 BUDGET = (
@@ -94,6 +97,9 @@ def in_article(sentence: str) -> Source:
         ("The city will spend 12 million euros.", "A budget of €12 million was approved.", None),
         ("About 6,200 homes lost power.", "About 6,200 customers had lost electricity.",
          "6,200 homes"),
+        # A year, or the day of a date, names a time and counts nothing.
+        ("A strike on April 2 unless the bill goes.", "A strike on April 2 if it stays.", None),
+        ("In 2022 complaints rose.", "It began in 2022 with a letter.", None),
         # A word joined by a hyphen describes what is counted; the 60-day and the F-35 count
         # nothing.
         ("It has 800,000 well-trained troops.", "A strength of 800,000 troops.", None),
@@ -127,3 +133,20 @@ def test_a_figure_counts_what_its_source_counts(
 )  # fmt: skip
 def test_names_the_article_scopes_or_spells_out(claim: str, sentence: str, unnamed: str) -> None:
     assert load_verifier().unnamed(claim, in_article(sentence)) == unnamed
+
+
+SPEAKER = "Maren Solvik, president of the labour federation, spoke from a stage in Tarrow Square."
+THREAT = "She said the unions would call a general strike on April 2 unless the bill was withdrawn."
+
+
+def test_a_sentence_opening_with_a_pronoun_is_read_with_the_one_naming_whom(embed) -> None:  # type: ignore[no-untyped-def]
+    text = f"{SPEAKER} {THREAT}"
+    span = (text.index(THREAT), len(text))
+    assert text[slice(*with_antecedent(text, span))] == text
+    assert with_antecedent(text, (0, len(SPEAKER))) == (0, len(SPEAKER))
+    # The claim answers the question only with the sentence before, where she is named.
+    question = "What did the federation's president threaten?"
+    claim = "Solvik said the unions would call a general strike on April 2 unless it was withdrawn."
+    alone = Source(THREAT, text, "", text)
+    assert load_verifier().rejects(claim, alone, question, embed) is not None
+    assert load_verifier().rejects(claim, replace(alone, attributed=text), question, embed) is None

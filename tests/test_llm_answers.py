@@ -74,8 +74,10 @@ def test_verified_claims_are_answered_with_exact_offsets(
     text = sample_services.store.get_document(TROOPS_DOC).text  # type: ignore[union-attr]
     assert citation.doc_id == TROOPS_DOC
     assert citation.quote == text[citation.start : citation.end]
-    # The located quote, widened to its whole sentence.
-    assert citation.quote.startswith("It includes plans to train and equip Ukraine’s military")
+    # The located quote, widened to its whole sentence; that opens with "It", so the sentence
+    # before, which says what "It" is, is cited too.
+    assert citation.quote.startswith("The second agreement focuses on operational collaboration")
+    assert "It includes plans to train and equip Ukraine’s military" in citation.quote
     assert citation.quote.endswith("by more than double.")
 
 

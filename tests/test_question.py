@@ -14,6 +14,10 @@ def test_kinds() -> None:
     assert analyse("Where did Trump meet Putin?").kind == "where"
     assert analyse("Which German chancellor spoke?").kind == "who"
     assert analyse("Did Trump rule out peacekeepers?").kind == "yesno"
+    # "What did the minister…" asks what was said, not which minister.
+    assert analyse("What did the finance minister say in response to the vote?").kind == "quote"
+    assert analyse("What did the minister announce at the summit?").kind == "quote"
+    assert analyse("What other officials attended?").kind == "who"
 
 
 def test_entities_group_names_and_skip_question_words() -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from service.answer.decline import MONTHS
 from service.answer.evidence import cached_sentence_spans, text_fits_kind
 from service.answer.features import named, numbers_of
 from service.answer.question import analyse, find_entities
@@ -39,12 +40,15 @@ class Source:
     """What a claim cites: its sentences, and those with their neighbours and the headline;
     `scope` is the article's headline and lead, where the place, country or body its every
     sentence is about is named once ("Parliament is due to vote…" is about the country of the
-    dateline); `document` the whole text, where an acronym's spelled-out form stands."""
+    dateline); `document` the whole text, where an acronym's spelled-out form stands;
+    `attributed` the cited sentences with the one before when they open with a pronoun, where
+    whoever it means is named (what the reader is shown)."""
 
     cited: str
     context: str
     scope: str = ""
     document: str = ""
+    attributed: str = ""
 
 
 @dataclass(frozen=True)
@@ -96,7 +100,8 @@ class Verifier:
             return f"the source does not carry it ({probability:.2f})"
         if question and not text_fits_kind(f"{claim} {cited}", analyse(question)):
             return "it does not give the kind of answer asked"
-        closeness = self.addresses(claim, cited, question, embed)
+        # A sentence opening "She said…" is about whom the one before names.
+        closeness = self.addresses(claim, source.attributed or cited, question, embed)
         if closeness < self.addresses_above:
             return f"it does not address the question ({closeness:.2f})"
         return None
@@ -149,13 +154,23 @@ def _unmatched(absent: set[str], text: str, context: str, embed: Embed) -> float
 
 
 # What a number counts is the first word after it and its multipliers ("42 million marks"). A
-# word joined by a hyphen ("90-day", "800,000 well-trained troops") describes; it is not checked.
+# word joined by a hyphen ("90-day", "800,000 well-trained troops") describes; it is not checked,
+# nor is a year or the day of a date ("on April 2 unless…"): they name a time, not a count.
 _COUNT = re.compile(
     r"(?<![\w,.-])(?:\d[\d,.]*\d|\d)(?:\s+(?:hundred|thousand|million|billion|trillion|m|bn)\b)*"
     r"\s+([a-z][a-z'’]*)\b(?!-)"
 )
 _PER_CENT = re.compile(r"\bper\s+cent\b", re.IGNORECASE)
 _CURRENCY_SIGNS = {"euro": "€", "dollar": "$", "pound": "£", "yen": "¥"}
+
+
+def _names_a_time(counted: str, before: str) -> bool:
+    number = counted.split()[0]
+    preceding = before.split()[-1].lower().rstrip(".,") if before.split() else ""
+    return bool(_YEAR.fullmatch(number)) or preceding in MONTHS
+
+
+_YEAR = re.compile(r"(?:19|20)\d\d")
 
 
 def uncounted(claim: str, cited: str) -> str | None:
@@ -165,9 +180,10 @@ def uncounted(claim: str, cited: str) -> str | None:
     neighbouring sentence about something else."""
     cited = _PER_CENT.sub("percent", cited)
     around = frozenset(terms(cited))
-    for found in _COUNT.finditer(_PER_CENT.sub("percent", claim)):
+    claim = _PER_CENT.sub("percent", claim)
+    for found in _COUNT.finditer(claim):
         word = found.group(1)
-        if word in STOPWORDS:
+        if word in STOPWORDS or _names_a_time(found.group(0), claim[: found.start()]):
             continue
         term = normalise_word(word)
         sign = {**_CURRENCY_SIGNS, "percent": "%"}.get(term)

@@ -32,7 +32,7 @@ DECLINE_FEATURES = (
     # sentence's context does not
     "unit_missing",  # "how many homes…": the counted noun is not in the best sentence
 )
-_MONTHS = frozenset(
+MONTHS = frozenset(
     "january february march april may june july august september october november december".split()
 )
 # English time expressions and the "how many/much" phrase, not any article's words. "This year"
@@ -107,9 +107,7 @@ def _years(text: str) -> set[str]:
 
 def _months(text: str) -> set[str]:
     """Month names as names, capitalised: "may" is also a verb ("files may have been taken")."""
-    return {
-        word.lower() for word in re.findall(r"\b[A-Z][a-z]+\b", text) if word.lower() in _MONTHS
-    }
+    return {word.lower() for word in re.findall(r"\b[A-Z][a-z]+\b", text) if word.lower() in MONTHS}
 
 
 def times_named(text: str) -> set[str]:

@@ -17,7 +17,8 @@ _SPEAKER = re.compile(
     r"describe|described|characteri[sz]e|characteri[sz]ed|announce|announced|highlight|"
     r"highlighted|stress|stressed|argue|argued|warn|warned|write|wrote|insist|insisted|respond|"
     r"responded|reply|replied|call|called|emphasi[sz]e|emphasi[sz]ed|add|added|comment|commented)"
-    r"(?:\s+(?:about|regarding|on|of|concerning|to|when|after)\s+(?P<topic>.+?))?\s*\??$",
+    r"(?:\s+(?:about|regarding|on|of|concerning|to|when|after|at|during|in\s+response\s+to|"
+    r"in\s+reply\s+to)\s+(?P<topic>.+?))?\s*\??$",
     re.IGNORECASE,
 )
 _ACCORDING = re.compile(r"^according to (?P<speaker>[^,]+),\s*(?P<rest>.+)$", re.IGNORECASE)
@@ -27,6 +28,7 @@ _ROLES = (
     r"senator|reporter|journalist|aide|secretary|spokesperson|spokesman|diplomat|analyst|expert|"
     r"newspaper|outlet|channel|publication|country|countries|nation|nations|city|organization"
 )
+_AUXILIARY = r"(?:did|does|do|has|have|had|was|were|is|are|will|would|could|can|should)"
 _PRONOUN = re.compile(r"\b(he|she|they|him|her|them|his|hers|their|it|its)\b", re.IGNORECASE)
 _WHAT_ABOUT = re.compile(
     r"^(?:and\s+)?(?:what|how)\s+about\s+(?P<entity>.+?)\s*\??$", re.IGNORECASE
@@ -99,7 +101,9 @@ def classify(text: str) -> str:
     if re.match(r"^(?:and\s+)?(where|in what (city|country|place))\b", lowered):
         return "where"
     if re.match(r"^(?:and\s+)?(who|whom|whose)\b", lowered) or re.match(
-        rf"^(?:and\s+)?(?:which|what)\s+(?:\w+\s+){{0,2}}(?:{_ROLES})\b", lowered
+        # "Which minister…", "what other officials…"; not "what did the minister say…".
+        rf"^(?:and\s+)?(?:which|what)\s+(?!{_AUXILIARY}\b)(?:\w+\s+){{0,2}}(?:{_ROLES})\b",
+        lowered,
     ):
         return "who"
     if re.match(r"^(?:and\s+)?why\b", lowered):

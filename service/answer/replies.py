@@ -53,15 +53,40 @@ def verify_claim(
         return None
     document = retriever.document(chunk.doc_id)
     title = document.title if document else None
-    checked = Source(cited, sentence_context(source, span, title), lead_of(title, source), source)
+    checked = source_of(source, title, span)
     if load_verifier().rejects(claim_text, checked, question, embed) is not None:
         return None
-    return claim_text, CitedSpan(chunk.doc_id, title, *span, cited, retriever.label(chunk.doc_id))
+    cited_with = with_antecedent(source, span)
+    return claim_text, CitedSpan(
+        chunk.doc_id, title, *cited_with, checked.attributed, retriever.label(chunk.doc_id)
+    )
+
+
+def source_of(text: str, title: str | None, span: tuple[int, int]) -> Source:
+    """What the verifier reads of a document for a claim citing the sentences at `span`."""
+    shown = with_antecedent(text, span)
+    return Source(text[span[0] : span[1]], sentence_context(text, span, title),
+                  lead_of(title, text), text, text[shown[0] : shown[1]])  # fmt: skip
 
 
 def widen_to_sentences(text: str, start: int, end: int) -> tuple[int, int]:
     spans = [(s, e) for s, e in cached_sentence_spans(text) if s < end and e > start]
     return (spans[0][0], spans[-1][1]) if spans else (start, end)
+
+
+# A sentence opening with one of these leans on the one before for whom or what it means.
+_LEANS_BACK = re.compile(r"^[\"“‘']?(?:He|She|They|It|His|Her|Their|Its)\b")
+
+
+def with_antecedent(text: str, span: tuple[int, int]) -> tuple[int, int]:
+    """The sentences of `span`, and the one before when the first opens with a pronoun: "She
+    said the unions would strike" is cited with "Maren Solvik told the crowd…", so the reader
+    sees who said it, and the question's speaker is found where it is answered."""
+    spans = cached_sentence_spans(text)
+    first = next((i for i, (s, e) in enumerate(spans) if s < span[1] and e > span[0]), None)
+    if first is None or first == 0 or not _LEANS_BACK.match(text[spans[first][0] : span[1]]):
+        return span
+    return (spans[first - 1][0], span[1])
 
 
 def sentence_context(text: str, span: tuple[int, int], title: str | None) -> str:
