@@ -135,7 +135,7 @@ def test_names_the_article_scopes_or_spells_out(claim: str, sentence: str, unnam
     assert load_verifier().unnamed(claim, in_article(sentence)) == unnamed
 
 
-SPEAKER = "Maren Solvik, president of the labour federation, spoke from a stage in Tarrow Square."
+SPEAKER = "Ilse Kornbrek, president of the labour federation, spoke from a stage in Tarrow Square."
 THREAT = "She said the unions would call a general strike on April 2 unless the bill was withdrawn."
 
 
@@ -144,9 +144,9 @@ def test_a_sentence_opening_with_a_pronoun_is_read_with_the_one_naming_whom(embe
     span = (text.index(THREAT), len(text))
     assert text[slice(*with_antecedent(text, span))] == text
     assert with_antecedent(text, (0, len(SPEAKER))) == (0, len(SPEAKER))
-    # The claim answers the question only with the sentence before, where she is named.
+    # Claimed as it stands, the sentence answers the question only with the one before it,
+    # where she is named.
     question = "What did the federation's president threaten?"
-    claim = "Solvik said the unions would call a general strike on April 2 unless it was withdrawn."
     alone = Source(THREAT, text, "", text)
-    assert load_verifier().rejects(claim, alone, question, embed) is not None
-    assert load_verifier().rejects(claim, replace(alone, attributed=text), question, embed) is None
+    assert load_verifier().rejects(THREAT, alone, question, embed) is not None
+    assert load_verifier().rejects(THREAT, replace(alone, attributed=text), question, embed) is None

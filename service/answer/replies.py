@@ -80,7 +80,7 @@ _LEANS_BACK = re.compile(r"^[\"“‘']?(?:He|She|They|It|His|Her|Their|Its)\b")
 
 def with_antecedent(text: str, span: tuple[int, int]) -> tuple[int, int]:
     """The sentences of `span`, and the one before when the first opens with a pronoun: "She
-    said the unions would strike" is cited with "Maren Solvik told the crowd…", so the reader
+    said the unions would strike" is cited with "Ilse Kornbrek told the crowd…", so the reader
     sees who said it, and the question's speaker is found where it is answered."""
     spans = cached_sentence_spans(text)
     first = next((i for i, (s, e) in enumerate(spans) if s < span[1] and e > span[0]), None)
