@@ -16,7 +16,7 @@ import numpy as np
 
 from eval import EVAL_DIR
 from service.answer.claims import CLAIM_FEATURES, WEIGHTS, Verifier
-from service.answer.replies import source_of, widen_to_sentences
+from service.answer.replies import source_of, widen_to_sentences, with_antecedent
 from service.answer.scorer import Logistic, fit_logistic
 from service.answer.verify import locate_quote
 from service.config import load_settings
@@ -81,7 +81,8 @@ def pairs(verifier: Verifier) -> list[Pair]:
                     at = locate_quote(claim["quote"], text)
                     if at is None:
                         continue
-                    source = source_of(text, title, widen_to_sentences(text, *at))
+                    span = widen_to_sentences(text, *at)
+                    source = source_of(text, title, span, with_antecedent(text, span))
                     question = questions[reply["id"]]
                     ruled = verifier.rejects(claim["text"], source, question, embed)
                     by_rule = ruled is not None and not ruled.startswith("the source")

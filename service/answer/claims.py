@@ -161,16 +161,14 @@ _COUNT = re.compile(
     r"\s+([a-z][a-z'’]*)\b(?!-)"
 )
 _PER_CENT = re.compile(r"\bper\s+cent\b", re.IGNORECASE)
-_CURRENCY_SIGNS = {"euro": "€", "dollar": "$", "pound": "£", "yen": "¥"}
+_SIGNS = {"euro": "€", "dollar": "$", "pound": "£", "yen": "¥", "percent": "%"}
+_YEAR = re.compile(r"(?:19|20)\d\d")
 
 
 def _names_a_time(counted: str, before: str) -> bool:
     number = counted.split()[0]
     preceding = before.split()[-1].lower().rstrip(".,") if before.split() else ""
     return bool(_YEAR.fullmatch(number)) or preceding in MONTHS
-
-
-_YEAR = re.compile(r"(?:19|20)\d\d")
 
 
 def uncounted(claim: str, cited: str) -> str | None:
@@ -186,7 +184,7 @@ def uncounted(claim: str, cited: str) -> str | None:
         if word in STOPWORDS or _names_a_time(found.group(0), claim[: found.start()]):
             continue
         term = normalise_word(word)
-        sign = {**_CURRENCY_SIGNS, "percent": "%"}.get(term)
+        sign = _SIGNS.get(term)
         if term in around or (sign is not None and sign in cited):
             continue
         return found.group(0)

@@ -102,6 +102,10 @@ class Evidence:
         return found
 
 
+# Opening a sentence, these lean on an earlier one for whom or what they mean.
+OPENING_PRONOUNS = "He|She|They|It|His|Her|Their|Its"
+
+
 def is_instruction(text: str) -> bool:
     return bool(_INSTRUCTION.search(text))
 

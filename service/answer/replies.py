@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from service.answer.claims import Embed, Source, lead_of, load_verifier
-from service.answer.evidence import cached_sentence_spans, is_instruction
+from service.answer.evidence import OPENING_PRONOUNS, cached_sentence_spans, is_instruction
 from service.answer.service import CitedSpan
 from service.answer.verify import locate_quote, normalised_with_map, strip_quote
 from service.retrieval.hybrid import HybridRetriever
@@ -53,18 +53,20 @@ def verify_claim(
         return None
     document = retriever.document(chunk.doc_id)
     title = document.title if document else None
-    checked = source_of(source, title, span)
+    displayed = with_antecedent(source, span)
+    checked = source_of(source, title, span, displayed)
     if load_verifier().rejects(claim_text, checked, question, embed) is not None:
         return None
-    cited_with = with_antecedent(source, span)
     return claim_text, CitedSpan(
-        chunk.doc_id, title, *cited_with, checked.attributed, retriever.label(chunk.doc_id)
+        chunk.doc_id, title, *displayed, checked.attributed, retriever.label(chunk.doc_id)
     )
 
 
-def source_of(text: str, title: str | None, span: tuple[int, int]) -> Source:
-    """What the verifier reads of a document for a claim citing the sentences at `span`."""
-    shown = with_antecedent(text, span)
+def source_of(
+    text: str, title: str | None, span: tuple[int, int], shown: tuple[int, int]
+) -> Source:
+    """What the verifier reads of a document for a claim citing the sentences at `span`,
+    shown to the reader as `shown` (`with_antecedent`)."""
     return Source(text[span[0] : span[1]], sentence_context(text, span, title),
                   lead_of(title, text), text, text[shown[0] : shown[1]])  # fmt: skip
 
@@ -74,8 +76,7 @@ def widen_to_sentences(text: str, start: int, end: int) -> tuple[int, int]:
     return (spans[0][0], spans[-1][1]) if spans else (start, end)
 
 
-# A sentence opening with one of these leans on the one before for whom or what it means.
-_LEANS_BACK = re.compile(r"^[\"“‘']?(?:He|She|They|It|His|Her|Their|Its)\b")
+_LEANS_BACK = re.compile(rf"^[\"“‘']?(?:{OPENING_PRONOUNS})\b")
 
 
 def with_antecedent(text: str, span: tuple[int, int]) -> tuple[int, int]:

@@ -71,6 +71,13 @@ def set_aside(data_dir: Path) -> Path:
     return kept
 
 
+def unreadable(kept: Path, exc: Exception) -> StoreUnavailable:
+    return StoreUnavailable(
+        f"the embedded store is damaged and its document records cannot be read ({exc}); "
+        f"its files are kept in {kept}"
+    )
+
+
 class KeptRecords:
     """A store set aside, read from a copy of its SQLite file alone: its document records, and
     the sentence vectors its chunks held, so a rebuild embeds only what they lack."""
@@ -94,10 +101,7 @@ class KeptRecords:
                 if len(found["ids"]) < _PAGE:
                     return documents
         except Exception as exc:  # Chroma raises its own and SQLite errors alike
-            raise StoreUnavailable(
-                f"the embedded store is damaged and its document records cannot be read "
-                f"({exc}); its files are kept in {self.kept}"
-            ) from exc
+            raise unreadable(self.kept, exc) from exc
 
     def sentence_vectors(self, documents: list[StoredDocument]) -> dict[str, np.ndarray]:
         """Sentence text → the vector stored for it with these documents' chunks of the same
@@ -131,10 +135,7 @@ def kept_records(kept: Path, prefix: str) -> Iterator[KeptRecords]:
             )
             names = {collection.name for collection in client.list_collections()}
         except Exception as exc:  # Chroma raises its own and SQLite errors alike
-            raise StoreUnavailable(
-                f"the embedded store is damaged and its document records cannot be read "
-                f"({exc}); its files are kept in {kept}"
-            ) from exc
+            raise unreadable(kept, exc) from exc
         yield KeptRecords(client if f"{prefix}_documents" in names else None, prefix, kept)
 
 

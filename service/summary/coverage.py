@@ -8,7 +8,7 @@ antecedent is named, is in."""
 import re
 from dataclasses import dataclass, replace
 
-from service.answer.evidence import Sentence
+from service.answer.evidence import OPENING_PRONOUNS, Sentence
 from service.answer.features import is_fragment, numbers_of
 from service.answer.question import find_entities
 from service.answer.service import CitedSpan
@@ -31,7 +31,7 @@ _QUOTATION = re.compile(r"[\"“”]")
 # Whose antecedent stands in an earlier sentence: an opening pronoun, or a pronoun speaker
 # after a quotation ("…," he said).
 _NEEDS_ANTECEDENT = re.compile(
-    r"^(?:He|She|They|It|His|Her|Their|Its|This|These|Those)\b|[”\"’'],?\s+(?:he|she|they)\b"
+    rf"^(?:{OPENING_PRONOUNS}|This|These|Those)\b|[”\"’'],?\s+(?:he|she|they)\b"
 )
 
 
