@@ -17,10 +17,11 @@ from tests.store_check import checked
 # Over 1,000 chunks: Chroma writes an HNSW segment to disk only past 1,000 vectors.
 FEED_ARTICLES = 360
 KILLS = 4
-KILL_WINDOW_SECONDS = (3.5, 12.0)
-# The killed runs share one feed, each going on where the last stopped; at about 14 articles/s,
-# 4 runs of up to 12 s can store about 600, and every run must still have work when killed.
-KILLED_FEED_ARTICLES = 1000
+KILL_WINDOW_SECONDS = (3.0, 9.0)
+# The killed runs share one feed, each going on where the last stopped. At about 10 articles/s
+# a few seconds after start-up, 4 runs store about 200 of them. On a faster machine a run may
+# finish before its kill: the kills stop there, and the runs before it were still cut short.
+KILLED_FEED_ARTICLES = 400
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +48,7 @@ def test_killed_ingests_leave_no_partial_document_and_a_rerun_no_duplicates(
     store, log = tmp_path / "store", tmp_path / "ingest.log"
     seed = random.randrange(1_000_000)
     rng = random.Random(seed)
-    stored_after_kill = []
+    stored_after_run = []
     for kill in range(KILLS):
         process = ingest(killed_feed, store, log)
         try:
@@ -55,20 +56,23 @@ def test_killed_ingests_leave_no_partial_document_and_a_rerun_no_duplicates(
         except subprocess.TimeoutExpired:
             process.send_signal(signal.SIGKILL)
             process.wait()
-        assert process.returncode == -signal.SIGKILL, f"seed {seed}: run {kill} was not killed"
+        if process.returncode == 0:  # it finished the feed before its kill
+            stored_after_run.append(KILLED_FEED_ARTICLES)
+            break
+        assert process.returncode == -signal.SIGKILL, f"seed {seed}: run {kill}: {log.read_text()}"
         state = checked(store)
         where = f"seed {seed}, after kill {kill + 1}: {state}"
         assert state["partial"] == [] and state["unsafe_passages"] == [], where
-        stored_after_kill.append(state["documents"])
+        stored_after_run.append(state["documents"])
     # The kills fell while documents were being written, not before or after.
-    assert any(0 < stored < KILLED_FEED_ARTICLES for stored in stored_after_kill), stored_after_kill
+    assert any(0 < stored < KILLED_FEED_ARTICLES for stored in stored_after_run), stored_after_run
 
     final = subprocess.run(
         [str(BIN / "newsqa"), "ingest", str(killed_feed)],
         capture_output=True, text=True, env=process_env(store), timeout=600,
     )  # fmt: skip
     assert final.returncode == 0, final.stderr
-    remaining = KILLED_FEED_ARTICLES - stored_after_kill[-1]
+    remaining = KILLED_FEED_ARTICLES - stored_after_run[-1]
     assert final.stdout.startswith(f"added {remaining}, updated 0, ")
     state = checked(store)
     assert state["documents"] == KILLED_FEED_ARTICLES
