@@ -79,13 +79,16 @@ DATELINE = (
     "Republic of Osterlind on Saturday against a rent rise."
 )
 VOTE = "Parliament is due to vote on the rent bill on June 20."
+LEADER = "The march was led by Mira Kelda, who chairs the tenants' union."
+QUOTE = '"We will not pay a single crown more," one marcher said.'
 ELSEWHERE = "In Brackwater, rents rose by 9 percent, the housing office said."
 PLANT = "The plant will first build the Lark, a compact sport-utility vehicle."
-ARTICLE = " ".join([DATELINE, VOTE, ELSEWHERE, PLANT])
+ARTICLE = " ".join([DATELINE, LEADER, VOTE, ELSEWHERE, PLANT, QUOTE])
 
 
 def in_article(sentence: str) -> Source:
-    return Source(sentence, f"Rent march\n{sentence}", f"Rent march\n{DATELINE}", ARTICLE)
+    lead = f"Rent march\n{DATELINE} {LEADER}"
+    return Source(sentence, f"Rent march\n{sentence}", lead, ARTICLE)
 
 
 @pytest.mark.parametrize(
@@ -104,6 +107,11 @@ def in_article(sentence: str) -> Source:
         # nothing.
         ("It has 800,000 well-trained troops.", "A strength of 800,000 troops.", None),
         ("The 60-day deadline for the F-35 jets.", "The deadline is 60 days.", None),
+        # A unit's symbol counts what its name does, either way round and in either spelling;
+        # another unit does not.
+        ("Trains will run at 110 km/h.", "Trains will reach 110 kilometres per hour.", None),
+        ("The pipe runs 14 kilometers.", "The 14km pipe was laid in May.", None),
+        ("Trains will run at 110 mph.", "Trains will reach 110 kilometres per hour.", "110 miles"),
     ],
 )  # fmt: skip
 def test_a_figure_counts_what_its_source_counts(
@@ -129,6 +137,11 @@ def test_a_figure_counts_what_its_source_counts(
         ("The plant will first build a TL.", PLANT, "TL"),
         ("In Brackwater, rents rose by 9 percent, the ROO housing office said.", ELSEWHERE,
          "ROO"),
+        # A speaker the lead names, put to a quote that names nobody: whoever said it, the
+        # sentence does not say it was them. A capitalised first word is checked as a name when
+        # the article writes it as one.
+        ("Kelda said she would not pay more rent.", QUOTE, "Kelda"),
+        ("Tenants said they would not pay more rent.", QUOTE, None),
     ],
 )  # fmt: skip
 def test_names_the_article_scopes_or_spells_out(claim: str, sentence: str, unnamed: str) -> None:

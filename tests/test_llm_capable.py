@@ -28,7 +28,8 @@ GOLD = EVAL_DIR / "gold"
 LLM = EVAL_DIR / "llm"
 CORPORA = {
     "samples": (ARTICLES, ["dev", "holdout", "fresh"]),
-    "corpus-dev": (ROOT / "data" / "corpus-dev", ["corpus-dev-tune", "corpus-dev-untuned"]),
+    "corpus-dev": (ROOT / "data" / "corpus-dev", ["corpus-dev-tune", "corpus-dev-untuned",
+                                                  "corpus-dev-written", "corpus-dev-written-2"]),
 }
 BASELINE = EVAL_DIR / "baseline-llm-scripted.json"
 TOLERANCE = 0.02  # as the eval gate's: one item in 60 flipping is noise
@@ -36,8 +37,9 @@ TOLERANCE = 0.02  # as the eval gate's: one item in 60 flipping is noise
 
 @pytest.fixture(scope="module")
 def stub() -> Iterator[ScriptedLLM]:
-    claims = [LLM / "samples-claims.jsonl", LLM / "corpus-dev-claims.jsonl"]
-    overclaims = [LLM / "samples-overclaims.jsonl", LLM / "corpus-dev-overclaims.jsonl"]
+    replies = ["samples", "corpus-dev", "corpus-dev-written", "corpus-dev-written-2"]
+    claims = [LLM / f"{name}-claims.jsonl" for name in replies]
+    overclaims = [LLM / f"{name}-overclaims.jsonl" for name in replies]
     gold = [GOLD / f"{name}.jsonl" for _, names in CORPORA.values() for name in names]
     with scripted_llm(claims, overclaims, invent_every=5, gold_files=gold) as llm:
         yield llm
@@ -133,7 +135,7 @@ def test_a_capable_model_is_answered_checked_and_never_overreaches(
 ) -> None:
     asked, summaries = ask_all(stub, tmp_path, corpus)
     found = measure(stub, asked, summaries)
-    print(corpus, found)
+    print(corpus, json.dumps(found))
     assert found["invented_shown"] == [] and found["modes"] == ["llm"]
     assert found["summary_modes"] == ["llm"] and found["summary_words_kept"]
     before = json.loads(BASELINE.read_text(encoding="utf-8"))[corpus]

@@ -108,16 +108,23 @@ class Verifier:
 
     def unnamed(self, claim: str, source: Source) -> str | None:
         """The first name of the claim that its source does not give, if any. A name found only
-        in the article's headline and lead counts when the claim keeps every name of its cited
-        sentences: put in place of one of them (the dateline's city for the city the sentence
-        names), it is a substitution."""
+        in the article's headline and lead counts when the cited sentences name something and
+        the claim keeps all of it (the dateline's city, for a sentence about "the city").
+        Otherwise it is a substitution, or an attribution the sentence does not make (a speaker
+        put to a quote that names nobody)."""
         around = frozenset(terms(source.context))
         scope = frozenset(terms(source.scope))
         claim_terms = frozenset(terms(claim))
-        keeps_names = all(named(e, claim_terms) for e in find_entities(source.cited))
+        cited_names = find_entities(source.cited)
+        keeps_names = bool(cited_names) and all(named(e, claim_terms) for e in cited_names)
         for index, entity in enumerate(find_entities(claim)):
+            # A claim's first word is capitalised whatever it is; it is checked as a name when
+            # the article writes it capitalised mid-sentence too.
             opening_word = (
-                index == 0 and claim.startswith(entity.surface) and " " not in entity.surface
+                index == 0
+                and claim.startswith(entity.surface)
+                and " " not in entity.surface
+                and not _written_as_name(entity.surface, source.document)
             )
             if opening_word or named(entity, around):
                 continue
@@ -162,6 +169,28 @@ _COUNT = re.compile(
 )
 _PER_CENT = re.compile(r"\bper\s+cent\b", re.IGNORECASE)
 _SIGNS = {"euro": "€", "dollar": "$", "pound": "£", "yen": "¥", "percent": "%"}
+# A unit's symbol after a figure counts what its name does: "110 km/h" is "110 kilometres per
+# hour". ("m" and "t" are left alone: after a figure they mean million and tonne as often.)
+_UNIT_NAMES = {
+    "km/h": "kilometres per hour", "kph": "kilometres per hour", "mph": "miles per hour",
+    "km²": "square kilometres", "km2": "square kilometres", "sq km": "square kilometres",
+    "km": "kilometres", "mi": "miles", "cm": "centimetres", "mm": "millimetres", "ft": "feet",
+    "kg": "kilograms", "ha": "hectares", "kwh": "kilowatt hours", "mwh": "megawatt hours",
+    "kw": "kilowatts", "mw": "megawatts", "gw": "gigawatts", "°c": "degrees", "°f": "degrees",
+}  # fmt: skip
+_UNIT = re.compile(
+    r"(?<=\d)\s?(" + "|".join(re.escape(u) for u in sorted(_UNIT_NAMES, key=len, reverse=True))
+    + r")(?![\w²])",
+    re.IGNORECASE,
+)  # fmt: skip
+_METER = re.compile(r"meter(s?)\b", re.IGNORECASE)  # American spelling of the SI unit
+
+
+def with_units_named(text: str) -> str:
+    """`text` with "per cent", unit symbols and "-meter" spelt one way, so that a claim and
+    its source compare what their figures count, however each writes the unit."""
+    named_units = _UNIT.sub(lambda m: " " + _UNIT_NAMES[m.group(1).lower()], text)
+    return _METER.sub(r"metre\1", _PER_CENT.sub("percent", named_units))
 _YEAR = re.compile(r"(?:19|20)\d\d")
 
 
@@ -176,9 +205,9 @@ def uncounted(claim: str, cited: str) -> str | None:
     crowns" cited to a sentence about 1,200 homes. Changing what a figure counts misleads as
     much as changing the figure; the word must stand where the figure does, not in a
     neighbouring sentence about something else."""
-    cited = _PER_CENT.sub("percent", cited)
+    cited = with_units_named(cited)
     around = frozenset(terms(cited))
-    claim = _PER_CENT.sub("percent", claim)
+    claim = with_units_named(claim)
     for found in _COUNT.finditer(claim):
         word = found.group(1)
         if word in STOPWORDS or _names_a_time(found.group(0), claim[: found.start()]):
@@ -189,6 +218,10 @@ def uncounted(claim: str, cited: str) -> str | None:
             continue
         return found.group(0)
     return None
+
+
+def _written_as_name(word: str, document: str) -> bool:
+    return re.search(rf"[a-z,;] {re.escape(word)}\b", document) is not None
 
 
 _ACRONYM = re.compile(r"[A-Z]{3,6}")
