@@ -6,7 +6,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from service.answer.claims import Source, load_verifier, uncounted
+from service.answer.claims import Source, gives_kind_asked, load_verifier, uncounted
 from service.answer.replies import with_antecedent
 from vectorstore.embeddings import Embedder
 
@@ -112,6 +112,13 @@ def in_article(sentence: str) -> Source:
         ("Trains will run at 110 km/h.", "Trains will reach 110 kilometres per hour.", None),
         ("The pipe runs 14 kilometers.", "The 14km pipe was laid in May.", None),
         ("Trains will run at 110 mph.", "Trains will reach 110 kilometres per hour.", "110 miles"),
+        # What a figure is, named "<noun> of <figure>", stands just before it in the source:
+        # revenue is not profit, even in a sentence that mentions profit later.
+        ("It made a profit of 40 million crowns.",
+         "It reported revenue of 40 million crowns, though its profit margin shrank.",
+         "profit of 40"),
+        ("It is the buyer of 38 percent of the exports.", "It buys 38 percent of the exports.",
+         None),
     ],
 )  # fmt: skip
 def test_a_figure_counts_what_its_source_counts(
@@ -163,3 +170,52 @@ def test_a_sentence_opening_with_a_pronoun_is_read_with_the_one_naming_whom(embe
     alone = Source(THREAT, text, "", text)
     assert load_verifier().rejects(THREAT, alone, question, embed) is not None
     assert load_verifier().rejects(THREAT, replace(alone, attributed=text), question, embed) is None
+
+
+CHIEF = "Fire chief Odile Marrant spoke to reporters outside the depot on Sunday."
+CALM = '"We were lucky with the wind," she said.'
+EAST = "Had the wind been from the east, she said, the smoke would have reached the harbour school."
+BRIEFING = f"The depot burned for six hours. {CHIEF} {CALM} {EAST}"
+
+
+def briefing_source(sentence: str) -> Source:
+    span = (BRIEFING.index(sentence), BRIEFING.index(sentence) + len(sentence))
+    before = BRIEFING.index(CALM)
+    context = BRIEFING[before:]  # the sentence before and the cited one
+    return Source(
+        sentence, context, "", BRIEFING, BRIEFING[slice(*with_antecedent(BRIEFING, span))]
+    )
+
+
+def test_words_put_to_she_are_read_back_to_the_sentence_naming_her(embed) -> None:  # type: ignore[no-untyped-def]
+    # Past a quote that names nobody, to the sentence that names the chief; a sentence that
+    # needs nobody named is cited alone.
+    east = (BRIEFING.index(EAST), len(BRIEFING))
+    assert BRIEFING[slice(*with_antecedent(BRIEFING, east))] == f"{CHIEF} {CALM} {EAST}"
+    first = (0, BRIEFING.index(CHIEF) - 1)
+    assert with_antecedent(BRIEFING, first) == first
+    # So the claim may name her, and it answers "who" with her name.
+    claim = (
+        "Odile Marrant said an easterly wind would have carried the smoke to the harbour school."
+    )
+    source = briefing_source(EAST)
+    assert load_verifier().unnamed(claim, source) is None
+    question = "Who said the smoke could have reached the harbour school?"
+    assert load_verifier().rejects(claim, source, question, embed) is None
+    # Someone the article never names is still not in it.
+    other = claim.replace("Odile Marrant", "Paulo Brenn")
+    assert load_verifier().unnamed(other, source) == "Paulo Brenn"
+
+
+def test_who_is_answered_by_a_speaker_named_only_by_role() -> None:
+    sentence = (
+        "A senior port official, who asked not to be named, said the cranes had failed twice."
+    )
+    source = Source(sentence, sentence, "", sentence, sentence)
+    question = "Who said the cranes had failed twice?"
+    assert gives_kind_asked(
+        "A senior port official said the cranes failed twice.", source, question
+    )
+    # Crediting no one, or only whom the question names, answers nothing.
+    assert not gives_kind_asked("She said the cranes failed twice.", source, question)
+    assert not gives_kind_asked("The cranes failed twice, it was said.", source, question)

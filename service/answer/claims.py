@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from service.answer.decline import MONTHS
-from service.answer.evidence import cached_sentence_spans, text_fits_kind
+from service.answer.evidence import REPORTING_VERB, cached_sentence_spans, text_fits_kind
 from service.answer.features import named, numbers_of
 from service.answer.question import analyse, find_entities
 from service.answer.scorer import Logistic
@@ -98,7 +98,7 @@ class Verifier:
         probability = float(self.model.probabilities(row[None, :])[0])
         if probability < self.keep_above:
             return f"the source does not carry it ({probability:.2f})"
-        if question and not text_fits_kind(f"{claim} {cited}", analyse(question)):
+        if question and not gives_kind_asked(claim, source, question):
             return "it does not give the kind of answer asked"
         # A sentence opening "She said…" is about whom the one before names.
         closeness = self.addresses(claim, source.attributed or cited, question, embed)
@@ -112,7 +112,8 @@ class Verifier:
         the claim keeps all of it (the dateline's city, for a sentence about "the city").
         Otherwise it is a substitution, or an attribution the sentence does not make (a speaker
         put to a quote that names nobody)."""
-        around = frozenset(terms(source.context))
+        # A speaker named a few sentences before a "he said" counts (`Source.attributed`).
+        around = frozenset(terms(f"{source.context} {source.attributed}"))
         scope = frozenset(terms(source.scope))
         claim_terms = frozenset(terms(claim))
         cited_names = find_entities(source.cited)
@@ -217,7 +218,60 @@ def uncounted(claim: str, cited: str) -> str | None:
         if term in around or (sign is not None and sign in cited):
             continue
         return found.group(0)
+    return mislabelled(claim, cited)
+
+
+# What a figure is, when the claim names it "<noun> of <figure>": "a profit of 94 million".
+_LABELLED = re.compile(
+    r"\b([a-z][a-z'’-]+)\s+of\s+(?:(?:about|around|roughly|nearly|almost|some|up to|just|over|"
+    r"under|more than|less than)\s+)?[$€£¥]?((?:\d[\d,.]*\d|\d))(?![\w])",
+    re.IGNORECASE,
+)
+LABEL_REACH = 5  # words before the figure in the cited sentence where its name must stand
+
+
+def mislabelled(claim: str, cited: str) -> str | None:
+    """The first "<noun> of <figure>" of the claim whose noun the cited sentences do not put
+    just before that figure: "a profit of 94 million" cited to "revenue of 94 million", even
+    when "profit" stands later in the sentence about something else. A noun of the same stem
+    counts ("the buyer of 38 percent" for "buys 38 percent")."""
+    for found in _LABELLED.finditer(claim):
+        label = normalise_word(found.group(1))
+        if found.group(1).lower() in STOPWORDS:
+            continue
+        figure = re.escape(found.group(2))
+        occurrences = list(re.finditer(rf"(?<![\w.,]){figure}(?![\w])", cited))
+        if occurrences and not any(
+            _same_stem(label, term)
+            for at in occurrences
+            for term in terms(" ".join(cited[: at.start()].split()[-LABEL_REACH:]))
+        ):
+            return f"{found.group(1)} of {found.group(2)}"
     return None
+
+
+def _same_stem(one: str, other: str) -> bool:
+    shorter, longer = sorted((one, other), key=len)
+    return len(shorter) >= 3 and longer.startswith(shorter)
+
+
+def gives_kind_asked(claim: str, source: Source, question: str) -> bool:
+    """The claim and its sentences hold the kind of thing asked. A "who" may be answered where
+    a pronoun's speaker is named (`Source.attributed`), or by whom the claim credits with words
+    in its own: "a senior official said…" answers "who said…?" when the source names nobody."""
+    asked = analyse(question)
+    if text_fits_kind(f"{claim} {source.cited}", asked):
+        return True
+    if asked.kind != "who":
+        return False
+    if text_fits_kind(f"{claim} {source.attributed}", asked):
+        return True
+    question_terms = set(terms(question))
+    for verb in REPORTING_VERB.finditer(claim):
+        clause = re.split(r"[,;:]", claim[: verb.start()])[-1]
+        if set(terms(" ".join(clause.split()[-5:]))) - question_terms:
+            return True
+    return False
 
 
 def _written_as_name(word: str, document: str) -> bool:

@@ -14,7 +14,7 @@ from service.retrieval.hybrid import HybridRetriever, Passage
 from service.retrieval.terms import terms
 from vectorstore.store import StoredChunk
 
-_REPORTING = (
+REPORTING = (
     r"said|says|say|stated|states|noted|notes|told|tells|added|adds|wrote|writes|insisted|"
     r"warned|highlighted|revealed|characterized|characterised|emphasized|emphasised|stressed|"
     r"argued|mentioned|explained|described|called|declared|announced|confirmed|observed|"
@@ -24,7 +24,7 @@ _REPORTING = (
     r"made it clear|insists|according to|offered|spoke|speaking|responded|answered|pledged|"
     r"promised|called for|demanded|told reporters"
 )
-_REPORTING_VERB = re.compile(rf"\b(?:{_REPORTING})\b", re.IGNORECASE)
+REPORTING_VERB = re.compile(rf"\b(?:{REPORTING})\b", re.IGNORECASE)
 _INVERTED = re.compile(r"\b(?:said|says|added|noted|wrote|told|asked|warned)\b", re.IGNORECASE)
 _QUOTE_MARK = re.compile(r"[“”‘’\"]")
 _STARTS_WITH_REFERENCE = re.compile(
@@ -185,7 +185,7 @@ def _speaks_in(sentence: Sentence, speaker: Entity) -> bool:
             continue  # "Trump’s envoy said" reports the envoy, not Trump
         before = lowered[max(0, match.start() - 40) : match.start()]
         after = text[match.end() : match.end() + 120]
-        verb = _REPORTING_VERB.search(after)
+        verb = REPORTING_VERB.search(after)
         if "according to" in before[-14:] or (verb and len(after[: verb.start()].split()) <= 8):
             return True
         if _INVERTED.search(before):
@@ -206,7 +206,7 @@ def attribution(sentence: Sentence, speaker: Entity) -> float:
         r"\b(?:he|she)\b", sentence.text, re.IGNORECASE
     )
     if not continues or not (
-        _REPORTING_VERB.search(sentence.text) or _QUOTE_MARK.search(sentence.text)
+        REPORTING_VERB.search(sentence.text) or _QUOTE_MARK.search(sentence.text)
     ):
         return 0.0
     earlier = sentence.previous

@@ -7,7 +7,12 @@ import re
 from typing import Any
 
 from service.answer.claims import Embed, Source, lead_of, load_verifier
-from service.answer.evidence import OPENING_PRONOUNS, cached_sentence_spans, is_instruction
+from service.answer.evidence import (
+    OPENING_PRONOUNS,
+    REPORTING,
+    cached_sentence_spans,
+    is_instruction,
+)
 from service.answer.service import CitedSpan
 from service.answer.verify import locate_quote, normalised_with_map, strip_quote
 from service.retrieval.hybrid import HybridRetriever
@@ -77,16 +82,29 @@ def widen_to_sentences(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 _LEANS_BACK = re.compile(rf"^[\"“‘']?(?:{OPENING_PRONOUNS})\b")
+# Words put to whom a pronoun means: "…, he said, …", '"…," she added.'
+_PRONOUN_SPEAKS = re.compile(rf"\b(?:he|she|they)\s+(?:{REPORTING})\b", re.IGNORECASE)
+_NAMES_SOMEONE = re.compile(r"[\w,;:] [A-Z][a-z]")  # a capitalised word mid-sentence
+# How far back a pronoun's speaker is looked for: past a quote or two, as news writes them.
+ANTECEDENT_REACH = 3
 
 
 def with_antecedent(text: str, span: tuple[int, int]) -> tuple[int, int]:
-    """The sentences of `span`, and the one before when the first opens with a pronoun: "She
-    said the unions would strike" is cited with "Ilse Kornbrek told the crowd…", so the reader
-    sees who said it, and the question's speaker is found where it is answered."""
+    """The sentences of `span`, and those before back to the one naming whom a pronoun means,
+    when the first opens with one or the words are put to "he", "she" or "they": "She said the
+    unions would strike" is cited with "Ilse Kornbrek told the crowd…", so the reader sees who
+    said it, and the question's speaker is found where it is answered. At most
+    ANTECEDENT_REACH sentences back, and just the one before when none of them names anyone."""
     spans = cached_sentence_spans(text)
     first = next((i for i, (s, e) in enumerate(spans) if s < span[1] and e > span[0]), None)
-    if first is None or first == 0 or not _LEANS_BACK.match(text[spans[first][0] : span[1]]):
+    if first is None or first == 0:
         return span
+    cited = text[spans[first][0] : span[1]]
+    if not (_LEANS_BACK.match(cited) or _PRONOUN_SPEAKS.search(cited)):
+        return span
+    for earlier in range(first - 1, max(-1, first - 1 - ANTECEDENT_REACH), -1):
+        if _NAMES_SOMEONE.search(text[spans[earlier][0] : spans[earlier][1]]):
+            return (spans[earlier][0], span[1])
     return (spans[first - 1][0], span[1])
 
 
