@@ -28,8 +28,10 @@ GOLD = EVAL_DIR / "gold"
 LLM = EVAL_DIR / "llm"
 CORPORA = {
     "samples": (ARTICLES, ["dev", "holdout", "fresh"]),
-    "corpus-dev": (ROOT / "data" / "corpus-dev", ["corpus-dev-tune", "corpus-dev-untuned",
-                                                  "corpus-dev-written", "corpus-dev-written-2"]),
+    "corpus-dev": (
+        ROOT / "data" / "corpus-dev",
+        ["corpus-dev-tune", "corpus-dev-untuned", "corpus-dev-written", "corpus-dev-written-2"],
+    ),
 }
 BASELINE = EVAL_DIR / "baseline-llm-scripted.json"
 TOLERANCE = 0.02  # as the eval gate's: one item in 60 flipping is noise

@@ -192,6 +192,8 @@ def with_units_named(text: str) -> str:
     its source compare what their figures count, however each writes the unit."""
     named_units = _UNIT.sub(lambda m: " " + _UNIT_NAMES[m.group(1).lower()], text)
     return _METER.sub(r"metre\1", _PER_CENT.sub("percent", named_units))
+
+
 _YEAR = re.compile(r"(?:19|20)\d\d")
 
 
