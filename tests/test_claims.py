@@ -6,7 +6,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from service.answer.claims import Source, gives_kind_asked, load_verifier, uncounted
+from service.answer.claims import Source, gives_kind_asked, load_verifier
+from service.answer.figures import uncounted
 from service.answer.replies import with_antecedent
 from vectorstore.embeddings import Embedder
 
@@ -119,6 +120,11 @@ def in_article(sentence: str) -> Source:
          "profit of 40"),
         ("It is the buyer of 38 percent of the exports.", "It buys 38 percent of the exports.",
          None),
+        # A ceiling is not a fact: a fine it could face is not one it was given.
+        ("The firm was fined 10 million crowns.",
+         "The firm could face a fine of up to 10 million crowns.", "10, a ceiling in the source"),
+        ("The firm faces a fine of up to 10 million crowns.",
+         "The firm could face a fine of up to 10 million crowns.", None),
     ],
 )  # fmt: skip
 def test_a_figure_counts_what_its_source_counts(

@@ -1,11 +1,11 @@
 """Whether the sentences a model cites carry its claim: strict on what can mislead, lenient on
-wording. Every number of the claim stands in the cited sentences with the word it counts, and
-every name around them; then a calibrated model weighs what a paraphrase keeps and an over-reach
-adds — words the claim takes from the question that the source does not have, how close each
-comes to the source's words, claim words the source lacks, and how much nearer the claim comes
-to the question than its sentences do (an over-reach restates the question around a fact about
-something else); and the claim must address the question (weights and thresholds:
-`python -m eval.train_verifier`)."""
+wording. Every number of the claim stands in the cited sentences with the word it counts, the
+name it is given and any ceiling put on it, and every name around them; then a calibrated
+model weighs what a paraphrase keeps and an over-reach adds — words the claim takes from the
+question that the source does not have, how close each comes to the source's words, claim
+words the source lacks, and how much nearer the claim comes to the question than its sentences
+do (an over-reach restates the question around a fact about something else); and the claim
+must address the question (weights and thresholds: `python -m eval.train_verifier`)."""
 
 import json
 import re
@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from service.answer.decline import MONTHS
 from service.answer.evidence import REPORTING_VERB, cached_sentence_spans, text_fits_kind
 from service.answer.features import named, numbers_of
+from service.answer.figures import uncounted
 from service.answer.question import analyse, find_entities
 from service.answer.scorer import Logistic
 from service.errors import ConfigError
@@ -90,7 +90,7 @@ class Verifier:
             return f"numbers not in the source: {', '.join(sorted(missing))}"
         miscounted = uncounted(claim, cited)
         if miscounted:
-            return f"counts what the source does not: {miscounted}"
+            return f"a figure says what the source does not: {miscounted}"
         unnamed = self.unnamed(claim, source)
         if unnamed:
             return f"not in the source: {unnamed}"
@@ -159,102 +159,6 @@ def _unmatched(absent: set[str], text: str, context: str, embed: Embed) -> float
     vectors = embed([*wanted, *context_words])
     mine, theirs = np.stack(vectors[: len(wanted)]), np.stack(vectors[len(wanted) :])
     return float((1.0 - (mine @ theirs.T).max(axis=1)).sum())
-
-
-# What a number counts is the first word after it and its multipliers ("42 million marks"). A
-# word joined by a hyphen ("90-day", "800,000 well-trained troops") describes; it is not checked,
-# nor is a year or the day of a date ("on April 2 unless…"): they name a time, not a count.
-_COUNT = re.compile(
-    r"(?<![\w,.-])(?:\d[\d,.]*\d|\d)(?:\s+(?:hundred|thousand|million|billion|trillion|m|bn)\b)*"
-    r"\s+([a-z][a-z'’]*)\b(?!-)"
-)
-_PER_CENT = re.compile(r"\bper\s+cent\b", re.IGNORECASE)
-_SIGNS = {"euro": "€", "dollar": "$", "pound": "£", "yen": "¥", "percent": "%"}
-# A unit's symbol after a figure counts what its name does: "110 km/h" is "110 kilometres per
-# hour". ("m" and "t" are left alone: after a figure they mean million and tonne as often.)
-_UNIT_NAMES = {
-    "km/h": "kilometres per hour", "kph": "kilometres per hour", "mph": "miles per hour",
-    "km²": "square kilometres", "km2": "square kilometres", "sq km": "square kilometres",
-    "km": "kilometres", "mi": "miles", "cm": "centimetres", "mm": "millimetres", "ft": "feet",
-    "kg": "kilograms", "ha": "hectares", "kwh": "kilowatt hours", "mwh": "megawatt hours",
-    "kw": "kilowatts", "mw": "megawatts", "gw": "gigawatts", "°c": "degrees", "°f": "degrees",
-}  # fmt: skip
-_UNIT = re.compile(
-    r"(?<=\d)\s?(" + "|".join(re.escape(u) for u in sorted(_UNIT_NAMES, key=len, reverse=True))
-    + r")(?![\w²])",
-    re.IGNORECASE,
-)  # fmt: skip
-_METER = re.compile(r"meter(s?)\b", re.IGNORECASE)  # American spelling of the SI unit
-
-
-def with_units_named(text: str) -> str:
-    """`text` with "per cent", unit symbols and "-meter" spelt one way, so that a claim and
-    its source compare what their figures count, however each writes the unit."""
-    named_units = _UNIT.sub(lambda m: " " + _UNIT_NAMES[m.group(1).lower()], text)
-    return _METER.sub(r"metre\1", _PER_CENT.sub("percent", named_units))
-
-
-_YEAR = re.compile(r"(?:19|20)\d\d")
-
-
-def _names_a_time(counted: str, before: str) -> bool:
-    number = counted.split()[0]
-    preceding = before.split()[-1].lower().rstrip(".,") if before.split() else ""
-    return bool(_YEAR.fullmatch(number)) or preceding in MONTHS
-
-
-def uncounted(claim: str, cited: str) -> str | None:
-    """The first "number word" of the claim whose word the cited sentences lack: "1,200
-    crowns" cited to a sentence about 1,200 homes. Changing what a figure counts misleads as
-    much as changing the figure; the word must stand where the figure does, not in a
-    neighbouring sentence about something else."""
-    cited = with_units_named(cited)
-    around = frozenset(terms(cited))
-    claim = with_units_named(claim)
-    for found in _COUNT.finditer(claim):
-        word = found.group(1)
-        if word in STOPWORDS or _names_a_time(found.group(0), claim[: found.start()]):
-            continue
-        term = normalise_word(word)
-        sign = _SIGNS.get(term)
-        if term in around or (sign is not None and sign in cited):
-            continue
-        return found.group(0)
-    return mislabelled(claim, cited)
-
-
-# What a figure is, when the claim names it "<noun> of <figure>": "a profit of 94 million".
-_LABELLED = re.compile(
-    r"\b([a-z][a-z'’-]+)\s+of\s+(?:(?:about|around|roughly|nearly|almost|some|up to|just|over|"
-    r"under|more than|less than)\s+)?[$€£¥]?((?:\d[\d,.]*\d|\d))(?![\w])",
-    re.IGNORECASE,
-)
-LABEL_REACH = 5  # words before the figure in the cited sentence where its name must stand
-
-
-def mislabelled(claim: str, cited: str) -> str | None:
-    """The first "<noun> of <figure>" of the claim whose noun the cited sentences do not put
-    just before that figure: "a profit of 94 million" cited to "revenue of 94 million", even
-    when "profit" stands later in the sentence about something else. A noun of the same stem
-    counts ("the buyer of 38 percent" for "buys 38 percent")."""
-    for found in _LABELLED.finditer(claim):
-        label = normalise_word(found.group(1))
-        if found.group(1).lower() in STOPWORDS:
-            continue
-        figure = re.escape(found.group(2))
-        occurrences = list(re.finditer(rf"(?<![\w.,]){figure}(?![\w])", cited))
-        if occurrences and not any(
-            _same_stem(label, term)
-            for at in occurrences
-            for term in terms(" ".join(cited[: at.start()].split()[-LABEL_REACH:]))
-        ):
-            return f"{found.group(1)} of {found.group(2)}"
-    return None
-
-
-def _same_stem(one: str, other: str) -> bool:
-    shorter, longer = sorted((one, other), key=len)
-    return len(shorter) >= 3 and longer.startswith(shorter)
 
 
 def gives_kind_asked(claim: str, source: Source, question: str) -> bool:

@@ -1,0 +1,128 @@
+"""What a claim's figures say, checked against the sentences it cites: what each counts ("1,200
+homes", not "1,200 crowns"), what it is called ("a profit of…", not "revenue of…"), and
+whether the source gives it as a ceiling ("up to…"). Units are compared by name, however each
+side writes them."""
+
+import re
+
+from service.answer.decline import MONTHS
+from service.retrieval.terms import STOPWORDS, normalise_word, terms
+
+# What a number counts is the first word after it and its multipliers ("42 million marks"). A
+# word joined by a hyphen ("90-day", "800,000 well-trained troops") describes; it is not checked,
+# nor is a year or the day of a date ("on April 2 unless…"): they name a time, not a count.
+_COUNT = re.compile(
+    r"(?<![\w,.-])(?:\d[\d,.]*\d|\d)(?:\s+(?:hundred|thousand|million|billion|trillion|m|bn)\b)*"
+    r"\s+([a-z][a-z'’]*)\b(?!-)"
+)
+_PER_CENT = re.compile(r"\bper\s+cent\b", re.IGNORECASE)
+_SIGNS = {"euro": "€", "dollar": "$", "pound": "£", "yen": "¥", "percent": "%"}
+# A unit's symbol after a figure counts what its name does: "110 km/h" is "110 kilometres per
+# hour". ("m" and "t" are left alone: after a figure they mean million and tonne as often.)
+_UNIT_NAMES = {
+    "km/h": "kilometres per hour", "kph": "kilometres per hour", "mph": "miles per hour",
+    "km²": "square kilometres", "km2": "square kilometres", "sq km": "square kilometres",
+    "km": "kilometres", "mi": "miles", "cm": "centimetres", "mm": "millimetres", "ft": "feet",
+    "kg": "kilograms", "ha": "hectares", "kwh": "kilowatt hours", "mwh": "megawatt hours",
+    "kw": "kilowatts", "mw": "megawatts", "gw": "gigawatts", "°c": "degrees", "°f": "degrees",
+}  # fmt: skip
+_UNIT = re.compile(
+    r"(?<=\d)\s?(" + "|".join(re.escape(u) for u in sorted(_UNIT_NAMES, key=len, reverse=True))
+    + r")(?![\w²])",
+    re.IGNORECASE,
+)  # fmt: skip
+_METER = re.compile(r"meter(s?)\b", re.IGNORECASE)  # American spelling of the SI unit
+
+
+def with_units_named(text: str) -> str:
+    """`text` with "per cent", unit symbols and "-meter" spelt one way, so that a claim and
+    its source compare what their figures count, however each writes the unit."""
+    named_units = _UNIT.sub(lambda m: " " + _UNIT_NAMES[m.group(1).lower()], text)
+    return _METER.sub(r"metre\1", _PER_CENT.sub("percent", named_units))
+
+
+_YEAR = re.compile(r"(?:19|20)\d\d")
+
+
+def _names_a_time(counted: str, before: str) -> bool:
+    number = counted.split()[0]
+    preceding = before.split()[-1].lower().rstrip(".,") if before.split() else ""
+    return bool(_YEAR.fullmatch(number)) or preceding in MONTHS
+
+
+def uncounted(claim: str, cited: str) -> str | None:
+    """The first "number word" of the claim whose word the cited sentences lack: "1,200
+    crowns" cited to a sentence about 1,200 homes. Changing what a figure counts misleads as
+    much as changing the figure; the word must stand where the figure does, not in a
+    neighbouring sentence about something else. Then the name and ceiling of each figure
+    (`mislabelled`, `unbounded`)."""
+    cited = with_units_named(cited)
+    around = frozenset(terms(cited))
+    claim = with_units_named(claim)
+    for found in _COUNT.finditer(claim):
+        word = found.group(1)
+        if word in STOPWORDS or _names_a_time(found.group(0), claim[: found.start()]):
+            continue
+        term = normalise_word(word)
+        sign = _SIGNS.get(term)
+        if term in around or (sign is not None and sign in cited):
+            continue
+        return found.group(0)
+    return mislabelled(claim, cited) or unbounded(claim, cited)
+
+
+# What a figure is, when the claim names it "<noun> of <figure>": "a profit of 94 million".
+_LABELLED = re.compile(
+    r"\b([a-z][a-z'’-]+)\s+of\s+(?:(?:about|around|roughly|nearly|almost|some|up to|just|over|"
+    r"under|more than|less than)\s+)?[$€£¥]?((?:\d[\d,.]*\d|\d))(?![\w])",
+    re.IGNORECASE,
+)
+LABEL_REACH = 5  # words before the figure in the cited sentence where its name must stand
+
+
+def mislabelled(claim: str, cited: str) -> str | None:
+    """The first "<noun> of <figure>" of the claim whose noun the cited sentences do not put
+    just before that figure: "a profit of 94 million" cited to "revenue of 94 million", even
+    when "profit" stands later in the sentence about something else. A noun of the same stem
+    counts ("the buyer of 38 percent" for "buys 38 percent")."""
+    for found in _LABELLED.finditer(claim):
+        label = normalise_word(found.group(1))
+        if found.group(1).lower() in STOPWORDS:
+            continue
+        figure = re.escape(found.group(2))
+        occurrences = list(re.finditer(rf"(?<![\w.,]){figure}(?![\w])", cited))
+        if occurrences and not any(
+            _same_stem(label, term)
+            for at in occurrences
+            for term in terms(" ".join(cited[: at.start()].split()[-LABEL_REACH:]))
+        ):
+            return f"{found.group(1)} of {found.group(2)}"
+    return None
+
+
+_BOUND = re.compile(
+    r"\b(?:up to|as much as|as many as|at most|no more than|a maximum of)\s+"
+    r"(?:[a-z]+\s+){0,2}?[$€£¥]?((?:\d[\d,.]*\d|\d))(?![\w])",
+    re.IGNORECASE,
+)
+_HEDGED = re.compile(
+    r"\b(?:up to|as much as|as many as|at most|no more than|maximum|could|may|might|possible|"
+    r"potential(?:ly)?|capped)\b",
+    re.IGNORECASE,
+)
+
+
+def unbounded(claim: str, cited: str) -> str | None:
+    """A figure the source gives as a ceiling ("could face a fine of up to 10 million") that
+    the claim states as a fact ("was fined 10 million"), with nothing in it to say it is one."""
+    if _HEDGED.search(claim):
+        return None
+    for found in _BOUND.finditer(cited):
+        if re.search(rf"(?<![\w.,]){re.escape(found.group(1))}(?![\w])", claim):
+            return f"{found.group(1)}, a ceiling in the source"
+    return None
+
+
+def _same_stem(one: str, other: str) -> bool:
+    shorter, longer = sorted((one, other), key=len)
+    return len(shorter) >= 3 and longer.startswith(shorter)
