@@ -120,11 +120,9 @@ def in_article(sentence: str) -> Source:
          "profit of 40"),
         ("It is the buyer of 38 percent of the exports.", "It buys 38 percent of the exports.",
          None),
-        # A ceiling is not a fact: a fine it could face is not one it was given.
-        ("The firm was fined 10 million crowns.",
-         "The firm could face a fine of up to 10 million crowns.", "10, a ceiling in the source"),
-        ("The firm faces a fine of up to 10 million crowns.",
-         "The firm could face a fine of up to 10 million crowns.", None),
+        # A describing word the source lacks narrows what is counted.
+        ("The clinic cancelled 300 surgical operations.",
+         "The clinic cancelled 300 operations and appointments.", "300 surgical"),
     ],
 )  # fmt: skip
 def test_a_figure_counts_what_its_source_counts(
@@ -179,7 +177,7 @@ def test_a_sentence_opening_with_a_pronoun_is_read_with_the_one_naming_whom(embe
 
 
 CHIEF = "Fire chief Odile Marrant spoke to reporters outside the depot on Sunday."
-CALM = '"We were lucky with the wind," she said.'
+CALM = '"We were lucky the wind held, or Harbour Street would be gone," she said.'
 EAST = "Had the wind been from the east, she said, the smoke would have reached the harbour school."
 BRIEFING = f"The depot burned for six hours. {CHIEF} {CALM} {EAST}"
 

@@ -1,11 +1,11 @@
 """Whether the sentences a model cites carry its claim: strict on what can mislead, lenient on
-wording. Every number of the claim stands in the cited sentences with the word it counts, the
-name it is given and any ceiling put on it, and every name around them; then a calibrated
-model weighs what a paraphrase keeps and an over-reach adds — words the claim takes from the
-question that the source does not have, how close each comes to the source's words, claim
-words the source lacks, and how much nearer the claim comes to the question than its sentences
-do (an over-reach restates the question around a fact about something else); and the claim
-must address the question (weights and thresholds: `python -m eval.train_verifier`)."""
+wording. Every number of the claim stands in the cited sentences with the word it counts and
+the name it is given, and every name around them; then a calibrated model weighs what a
+paraphrase keeps and an over-reach adds — words the claim takes from the question that the
+source does not have, how close each comes to the source's words, claim words the source
+lacks, and how much nearer the claim comes to the question than its sentences do (an over-reach
+restates the question around a fact about something else); and the claim must address the
+question (weights and thresholds: `python -m eval.train_verifier`)."""
 
 import json
 import re

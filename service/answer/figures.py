@@ -1,16 +1,17 @@
 """What a claim's figures say, checked against the sentences it cites: what each counts ("1,200
-homes", not "1,200 crowns"), what it is called ("a profit of…", not "revenue of…"), and
-whether the source gives it as a ceiling ("up to…"). Units are compared by name, however each
-side writes them."""
+homes", not "1,200 crowns") and what it is called ("a profit of…", not "revenue of…"). Units
+are compared by name, however each side writes them."""
 
 import re
 
 from service.answer.decline import MONTHS
 from service.retrieval.terms import STOPWORDS, normalise_word, terms
 
-# What a number counts is the first word after it and its multipliers ("42 million marks"). A
-# word joined by a hyphen ("90-day", "800,000 well-trained troops") describes; it is not checked,
-# nor is a year or the day of a date ("on April 2 unless…"): they name a time, not a count.
+# What a number counts is the first word after it and its multipliers ("42 million marks"); a
+# describing word the source lacks changes it too ("1,400 surgical operations" is not 1,400
+# operations and appointments). A word joined by a hyphen ("90-day", "800,000 well-trained
+# troops") describes; it is not checked, nor is a year or the day of a date ("on April 2
+# unless…"): they name a time, not a count.
 _COUNT = re.compile(
     r"(?<![\w,.-])(?:\d[\d,.]*\d|\d)(?:\s+(?:hundred|thousand|million|billion|trillion|m|bn)\b)*"
     r"\s+([a-z][a-z'’]*)\b(?!-)"
@@ -54,8 +55,7 @@ def uncounted(claim: str, cited: str) -> str | None:
     """The first "number word" of the claim whose word the cited sentences lack: "1,200
     crowns" cited to a sentence about 1,200 homes. Changing what a figure counts misleads as
     much as changing the figure; the word must stand where the figure does, not in a
-    neighbouring sentence about something else. Then the name and ceiling of each figure
-    (`mislabelled`, `unbounded`)."""
+    neighbouring sentence about something else. Then the name of each figure (`mislabelled`)."""
     cited = with_units_named(cited)
     around = frozenset(terms(cited))
     claim = with_units_named(claim)
@@ -68,7 +68,7 @@ def uncounted(claim: str, cited: str) -> str | None:
         if term in around or (sign is not None and sign in cited):
             continue
         return found.group(0)
-    return mislabelled(claim, cited) or unbounded(claim, cited)
+    return mislabelled(claim, cited)
 
 
 # What a figure is, when the claim names it "<noun> of <figure>": "a profit of 94 million".
@@ -97,29 +97,6 @@ def mislabelled(claim: str, cited: str) -> str | None:
             for term in terms(" ".join(cited[: at.start()].split()[-LABEL_REACH:]))
         ):
             return f"{found.group(1)} of {found.group(2)}"
-    return None
-
-
-_BOUND = re.compile(
-    r"\b(?:up to|as much as|as many as|at most|no more than|a maximum of)\s+"
-    r"(?:[a-z]+\s+){0,2}?[$€£¥]?((?:\d[\d,.]*\d|\d))(?![\w])",
-    re.IGNORECASE,
-)
-_HEDGED = re.compile(
-    r"\b(?:up to|as much as|as many as|at most|no more than|maximum|could|may|might|possible|"
-    r"potential(?:ly)?|capped)\b",
-    re.IGNORECASE,
-)
-
-
-def unbounded(claim: str, cited: str) -> str | None:
-    """A figure the source gives as a ceiling ("could face a fine of up to 10 million") that
-    the claim states as a fact ("was fined 10 million"), with nothing in it to say it is one."""
-    if _HEDGED.search(claim):
-        return None
-    for found in _BOUND.finditer(cited):
-        if re.search(rf"(?<![\w.,]){re.escape(found.group(1))}(?![\w])", claim):
-            return f"{found.group(1)}, a ceiling in the source"
     return None
 
 

@@ -99,13 +99,18 @@ def with_antecedent(text: str, span: tuple[int, int]) -> tuple[int, int]:
     first = next((i for i, (s, e) in enumerate(spans) if s < span[1] and e > span[0]), None)
     if first is None or first == 0:
         return span
-    cited = text[spans[first][0] : span[1]]
-    if not (_LEANS_BACK.match(cited) or _PRONOUN_SPEAKS.search(cited)):
+    if not _leans_back(text[spans[first][0] : span[1]]):
         return span
     for earlier in range(first - 1, max(-1, first - 1 - ANTECEDENT_REACH), -1):
-        if _NAMES_SOMEONE.search(text[spans[earlier][0] : spans[earlier][1]]):
+        sentence = text[spans[earlier][0] : spans[earlier][1]]
+        # Another "she said" means the same one: whoever it is is named further back.
+        if not _leans_back(sentence) and _NAMES_SOMEONE.search(sentence):
             return (spans[earlier][0], span[1])
     return (spans[first - 1][0], span[1])
+
+
+def _leans_back(sentences: str) -> bool:
+    return bool(_LEANS_BACK.match(sentences) or _PRONOUN_SPEAKS.search(sentences))
 
 
 def sentence_context(text: str, span: tuple[int, int], title: str | None) -> str:
