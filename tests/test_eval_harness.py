@@ -279,7 +279,8 @@ def test_llm_judge_is_reported_and_never_gates(sample_services: Services, tmp_pa
 def test_gold_facts_occur_in_their_sources() -> None:
     """Every answerable item's fact groups can be found in a gold source's stored text."""
     stored = dict(TEXTS)
-    for path in sorted((ROOT / "data" / "corpus-dev").iterdir()):
+    folders = [ROOT / "data" / "corpus-dev", *sorted((ROOT / "data").glob("corpus-written-*"))]
+    for path in sorted(p for folder in folders for p in folder.iterdir()):
         for raw in load_file(path, 10_000_000):
             stored[raw.id] = clean_article(raw.text, title=raw.title, markdown=raw.is_markdown).text
     for path in GOLD.glob("*.jsonl"):
