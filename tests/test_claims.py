@@ -120,6 +120,13 @@ def in_article(sentence: str) -> Source:
          "profit of 40"),
         ("It is the buyer of 38 percent of the exports.", "It buys 38 percent of the exports.",
          None),
+        # Numbers the source writes as words count as their digits.
+        ("The storm sank 7 boats and flooded 25 homes.",
+         "Seven boats sank and twenty-five homes were flooded.", None),
+        ("The storm sank 7 homes.", "Seven boats sank in the storm.", "7 homes"),
+        # A claim's own number words are not read as figures: "the two men" may be counted
+        # in an earlier sentence.
+        ("The two men were found at 3,150 metres.", "They were found at 3,150 metres.", None),
         # A describing word the source lacks narrows what is counted.
         ("The clinic cancelled 300 surgical operations.",
          "The clinic cancelled 300 operations and appointments.", "300 surgical"),
@@ -223,3 +230,14 @@ def test_who_is_answered_by_a_speaker_named_only_by_role() -> None:
     # Crediting no one, or only whom the question names, answers nothing.
     assert not gives_kind_asked("She said the cranes failed twice.", source, question)
     assert not gives_kind_asked("The cranes failed twice, it was said.", source, question)
+
+
+def test_a_number_the_source_spells_out_is_the_same_number(embed) -> None:  # type: ignore[no-untyped-def]
+    sentence = "Eleven villages lie in the first flood zone below the spillway."
+    source = Source(sentence, sentence, "", sentence, sentence)
+    question = "How many villages are in the first flood zone?"
+    assert load_verifier().rejects("11 villages are in the first flood zone.", source, question,
+                                   embed) is None  # fmt: skip
+    reason = load_verifier().rejects("12 villages are in the first flood zone.", source, question,
+                                     embed)  # fmt: skip
+    assert reason == "numbers not in the source: 12"

@@ -18,7 +18,7 @@ import numpy as np
 
 from service.answer.evidence import REPORTING_VERB, cached_sentence_spans, text_fits_kind
 from service.answer.features import named, numbers_of
-from service.answer.figures import uncounted
+from service.answer.figures import uncounted, with_numerals
 from service.answer.question import analyse, find_entities
 from service.answer.scorer import Logistic
 from service.errors import ConfigError
@@ -85,7 +85,7 @@ class Verifier:
     def rejects(self, claim: str, source: Source, question: str, embed: Embed) -> str | None:
         """Why the cited sentences do not carry the claim, or None when they do."""
         cited = source.cited
-        missing = numbers_of(claim) - numbers_of(cited)
+        missing = numbers_of(claim) - numbers_of(with_numerals(cited))
         if missing:
             return f"numbers not in the source: {', '.join(sorted(missing))}"
         miscounted = uncounted(claim, cited)

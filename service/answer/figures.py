@@ -51,12 +51,43 @@ def _names_a_time(counted: str, before: str) -> bool:
     return bool(_YEAR.fullmatch(number)) or preceding in MONTHS
 
 
+# Numbers written as words, as agencies write those under ten or so: "eleven villages" is 11
+# villages. "One" is left alone: it is as often a pronoun ("one of them") or "a".
+_UNITS_WORDS = "two three four five six seven eight nine".split()
+_TEENS = "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
+_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+_NUMBER_WORDS = {
+    **{word: n for n, word in enumerate(_UNITS_WORDS, start=2)},
+    **{word: n for n, word in enumerate(_TEENS, start=10)},
+    **{word: 10 * n for n, word in enumerate(_TENS, start=2)},
+}
+_UNIT_OF_TENS = {"one": 1, **{word: n for n, word in enumerate(_UNITS_WORDS, start=2)}}
+_SPELT_NUMBER = re.compile(
+    rf"\b({'|'.join(_TENS)})[-\s]({'|'.join(_UNIT_OF_TENS)})\b|\b({'|'.join(_NUMBER_WORDS)})\b",
+    re.IGNORECASE,
+)
+
+
+def with_numerals(text: str) -> str:
+    """`text` with numbers written as words in digits, so that a claim's "7 boats" is found in
+    "seven boats were sunk". Only the source is read so: a claim's own "the two climbers" may
+    name what an earlier sentence counted, and is not checked, as before."""
+
+    def digits(found: re.Match[str]) -> str:
+        tens, unit, word = (g.lower() if g else None for g in found.groups())
+        if tens and unit:
+            return str(_NUMBER_WORDS[tens] + _UNIT_OF_TENS[unit])
+        return str(_NUMBER_WORDS[word or ""])
+
+    return _SPELT_NUMBER.sub(digits, text)
+
+
 def uncounted(claim: str, cited: str) -> str | None:
     """The first "number word" of the claim whose word the cited sentences lack: "1,200
     crowns" cited to a sentence about 1,200 homes. Changing what a figure counts misleads as
     much as changing the figure; the word must stand where the figure does, not in a
     neighbouring sentence about something else. Then the name of each figure (`mislabelled`)."""
-    cited = with_units_named(cited)
+    cited = with_units_named(with_numerals(cited))
     around = frozenset(terms(cited))
     claim = with_units_named(claim)
     for found in _COUNT.finditer(claim):
