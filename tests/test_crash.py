@@ -17,10 +17,12 @@ from tests.store_check import checked
 # Over 1,000 chunks: Chroma writes an HNSW segment to disk only past 1,000 vectors.
 FEED_ARTICLES = 360
 KILLS = 4
-KILL_WINDOW_SECONDS = (3.0, 9.0)
-# The killed runs share one feed, each going on where the last stopped. At about 10 articles/s
-# a few seconds after start-up, 4 runs store about 200 of them. On a faster machine a run may
-# finish before its kill: the kills stop there, and the runs before it were still cut short.
+# The killed runs share one feed, each going on where the last stopped. The first is killed at
+# a random time; each later one at a random time after it first writes to the store, however
+# long start-up takes on a loaded machine. At about 10 articles/s they store about 150 of them.
+# On a faster machine a run may finish before its kill: the kills stop there.
+FIRST_KILL_SECONDS = (3.0, 9.0)
+KILL_AFTER_WRITING_SECONDS = (0.3, 3.0)
 KILLED_FEED_ARTICLES = 400
 
 
@@ -50,9 +52,16 @@ def test_killed_ingests_leave_no_partial_document_and_a_rerun_no_duplicates(
     rng = random.Random(seed)
     stored_after_run = []
     for kill in range(KILLS):
+        database = store / "chroma.sqlite3"
+        written_before = database.stat().st_mtime_ns if database.exists() else None
         process = ingest(killed_feed, store, log)
+        if written_before is None:
+            delay = rng.uniform(*FIRST_KILL_SECONDS)
+        else:
+            wait_for_a_write(database, written_before, process)
+            delay = rng.uniform(*KILL_AFTER_WRITING_SECONDS)
         try:
-            process.wait(timeout=rng.uniform(*KILL_WINDOW_SECONDS))
+            process.wait(timeout=delay)
         except subprocess.TimeoutExpired:
             process.send_signal(signal.SIGKILL)
             process.wait()
@@ -78,6 +87,14 @@ def test_killed_ingests_leave_no_partial_document_and_a_rerun_no_duplicates(
     assert state["documents"] == KILLED_FEED_ARTICLES
     assert state["chunks"] == state["chunks_named"] > 1000  # no duplicate, no orphan chunk
     assert state["partial"] == [] and state["unsafe_passages"] == [] and state["passages"]
+
+
+def wait_for_a_write(database: Path, written_before: int, process: subprocess.Popen[bytes]) -> None:
+    """Until the store's database changes (an unchanged document writes nothing to it)."""
+    deadline = time.monotonic() + 300
+    while database.stat().st_mtime_ns == written_before and process.poll() is None:
+        assert time.monotonic() < deadline, "the ingest wrote nothing in 300 s"
+        time.sleep(0.02)
 
 
 def kill_a_writer_and_damage_the_store(store: Path) -> None:
