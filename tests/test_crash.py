@@ -17,13 +17,13 @@ from tests.store_check import checked
 # Over 1,000 chunks: Chroma writes an HNSW segment to disk only past 1,000 vectors.
 FEED_ARTICLES = 360
 KILLS = 4
-# The killed runs share one feed, each going on where the last stopped. The first is killed at
-# a random time; each later one at a random time after it first writes to the store, however
-# long start-up takes on a loaded machine. At about 10 articles/s they store about 150 of them.
-# On a faster machine a run may finish before its kill: the kills stop there.
-FIRST_KILL_SECONDS = (3.0, 9.0)
-KILL_AFTER_WRITING_SECONDS = (0.3, 3.0)
-KILLED_FEED_ARTICLES = 400
+KILL_WINDOW_SECONDS = (3.5, 12.0)
+# The killed runs share one feed, each going on where the last stopped; at about 14 articles/s,
+# 4 runs of up to 12 s can store about 600, and every run must still have work when killed. (A
+# kill timed from the first write instead fell at start-up under `make test`'s load, where the
+# store's files change before any document is written.) On a faster machine a run may finish
+# before its kill: the kills stop there.
+KILLED_FEED_ARTICLES = 1000
 
 
 @pytest.fixture(scope="module")
@@ -52,16 +52,9 @@ def test_killed_ingests_leave_no_partial_document_and_a_rerun_no_duplicates(
     rng = random.Random(seed)
     stored_after_run = []
     for kill in range(KILLS):
-        database = store / "chroma.sqlite3"
-        written_before = database.stat().st_mtime_ns if database.exists() else None
         process = ingest(killed_feed, store, log)
-        if written_before is None:
-            delay = rng.uniform(*FIRST_KILL_SECONDS)
-        else:
-            wait_for_a_write(database, written_before, process)
-            delay = rng.uniform(*KILL_AFTER_WRITING_SECONDS)
         try:
-            process.wait(timeout=delay)
+            process.wait(timeout=rng.uniform(*KILL_WINDOW_SECONDS))
         except subprocess.TimeoutExpired:
             process.send_signal(signal.SIGKILL)
             process.wait()
@@ -87,14 +80,6 @@ def test_killed_ingests_leave_no_partial_document_and_a_rerun_no_duplicates(
     assert state["documents"] == KILLED_FEED_ARTICLES
     assert state["chunks"] == state["chunks_named"] > 1000  # no duplicate, no orphan chunk
     assert state["partial"] == [] and state["unsafe_passages"] == [] and state["passages"]
-
-
-def wait_for_a_write(database: Path, written_before: int, process: subprocess.Popen[bytes]) -> None:
-    """Until the store's database changes (an unchanged document writes nothing to it)."""
-    deadline = time.monotonic() + 300
-    while database.stat().st_mtime_ns == written_before and process.poll() is None:
-        assert time.monotonic() < deadline, "the ingest wrote nothing in 300 s"
-        time.sleep(0.02)
 
 
 def kill_a_writer_and_damage_the_store(store: Path) -> None:
