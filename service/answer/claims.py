@@ -41,8 +41,8 @@ class Source:
     `scope` is the article's headline and lead, where the place, country or body its every
     sentence is about is named once ("Parliament is due to vote…" is about the country of the
     dateline); `document` the whole text, where an acronym's spelled-out form stands;
-    `attributed` the cited sentences with the one before when they open with a pronoun, where
-    whoever it means is named (what the reader is shown)."""
+    `attributed` the cited sentences back to the one naming whom their pronoun means
+    (`replies.with_antecedent`: what the reader is shown)."""
 
     cited: str
     context: str
