@@ -72,7 +72,8 @@ def _ingest(paths: list[Path], stop: StopSignals) -> IngestReport:
 
             def on_progress(done: int, total: int) -> None:
                 progress.update(task, completed=done, total=total)
-                if not err.is_terminal and done and (done == total or done % 100 == 0):
+                # A log shows when files start going in, then every hundred.
+                if not err.is_terminal and done and (done in (1, total) or done % 100 == 0):
                     err.print(f"ingested {done}/{total} files")
                 stop.check()
 
