@@ -51,9 +51,12 @@ def among_distractors(
     services.close()
 
 
-def learned(services: Services) -> Services:
-    generator = ExtractiveGenerator(LearnedSelector())
-    answerer = AnswerService(services.retriever, generator, with_vectors=True)
+def with_selector(services: Services, scorer: str) -> Services:
+    """The services answering with the named extractive selector, whatever the default."""
+    generator = (
+        ExtractiveGenerator(LearnedSelector()) if scorer == "learned" else ExtractiveGenerator()
+    )
+    answerer = AnswerService(services.retriever, generator, with_vectors=scorer == "learned")
     return replace(services, answerer=answerer)
 
 
@@ -67,7 +70,7 @@ def gate(services: Services, baseline: str, out: Path) -> list[str]:
 
 @pytest.mark.parametrize("scorer", ["lexical", "learned"])
 def test_corpus_dev_holds_its_baseline(corpus_dev: Services, scorer: str, tmp_path: Path) -> None:
-    services = learned(corpus_dev) if scorer == "learned" else corpus_dev
+    services = with_selector(corpus_dev, scorer)
     assert gate(services, f"baseline-corpus-dev-{scorer}.json", tmp_path) == []
 
 
@@ -75,6 +78,6 @@ def test_corpus_dev_holds_its_baseline(corpus_dev: Services, scorer: str, tmp_pa
 def test_corpus_dev_holds_its_baseline_among_distractors(
     among_distractors: Services, scorer: str, tmp_path: Path
 ) -> None:
-    services = learned(among_distractors) if scorer == "learned" else among_distractors
+    services = with_selector(among_distractors, scorer)
     baseline = f"baseline-corpus-dev-{scorer}-distractors.json"
     assert gate(services, baseline, tmp_path) == []
