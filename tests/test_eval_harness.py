@@ -133,7 +133,9 @@ def without(generator: Generator, asked: str) -> Generator:
 def evaluate(services: Services, out: Path, asked: str | None = None, **options: Any) -> Outcome:
     if asked is not None:
         generator = without(services.answerer.generator, asked)
-        services = replace(services, answerer=AnswerService(services.retriever, generator))
+        with_vectors = services.answerer.vectors is not None
+        answerer = AnswerService(services.retriever, generator, with_vectors=with_vectors)
+        services = replace(services, answerer=answerer)
     settings = {"gold": GATED, "baseline": BASELINE, "out": out, **options}
     return run(Options(**settings), services=services)
 
