@@ -43,6 +43,14 @@ def ingest(feed: Path, store: Path, log: Path) -> subprocess.Popen[bytes]:
         )  # fmt: skip
 
 
+def wait_for_log(process: subprocess.Popen[bytes], log: Path, text: str) -> None:
+    """Until `text` stands in the process's log or the process has ended (5 min at most)."""
+    deadline = time.monotonic() + 300
+    while text not in log.read_text() and process.poll() is None:
+        assert time.monotonic() < deadline, log.read_text()
+        time.sleep(0.05)
+
+
 def test_killed_ingests_leave_no_partial_document_and_a_rerun_no_duplicates(
     killed_feed: Path, tmp_path: Path
 ) -> None:
@@ -53,10 +61,7 @@ def test_killed_ingests_leave_no_partial_document_and_a_rerun_no_duplicates(
     for kill in range(KILLS):
         log = tmp_path / f"ingest-{kill}.log"
         process = ingest(killed_feed, store, log)
-        deadline = time.monotonic() + 300
-        while "ingested 1/" not in log.read_text() and process.poll() is None:
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.05)
+        wait_for_log(process, log, "ingested 1/")
         try:
             process.wait(timeout=rng.uniform(*KILL_AFTER_FIRST_FILE_SECONDS))
         except subprocess.TimeoutExpired:
@@ -141,10 +146,8 @@ def test_a_store_left_damaged_is_rebuilt_from_its_documents(feed: Path, tmp_path
     kill_a_writer_and_damage_the_store(store)
     rebuild_log = tmp_path / "rebuild.log"
     rebuilding = ingest(feed, store, rebuild_log)
-    deadline = time.monotonic() + 300
-    while f"/{FEED_ARTICLES} documents" not in rebuild_log.read_text():
-        assert rebuilding.poll() is None and time.monotonic() < deadline, rebuild_log.read_text()
-        time.sleep(0.1)
+    wait_for_log(rebuilding, rebuild_log, f"/{FEED_ARTICLES} documents")
+    assert f"/{FEED_ARTICLES} documents" in rebuild_log.read_text(), rebuild_log.read_text()
     rebuilding.send_signal(signal.SIGKILL)
     rebuilding.wait()
     resumed = subprocess.run(

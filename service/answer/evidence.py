@@ -134,8 +134,12 @@ def collect_sentences(retriever: HybridRetriever, passages: list[Passage]) -> Ev
         for position, (start, end) in enumerate(cached_sentence_spans(text)):
             if end <= chunk.start - 600 or start >= chunk.end + 600:
                 continue  # neighbours around the chunk give pronouns and lists their context
-            same_paragraph = previous is not None and "\n" not in text[previous.end : start]
             sentence_text = text[start:end]
+            if is_instruction(sentence_text):
+                # Never quoted, nor linked as a neighbour: nothing cites it as context.
+                previous = None
+                continue
+            same_paragraph = previous is not None and "\n" not in text[previous.end : start]
             sentence = Sentence(chunk.doc_id, title, start, end, sentence_text,
                                 sentence_terms(sentence_text), rank, position,
                                 previous if same_paragraph else None, title_terms,
@@ -146,7 +150,7 @@ def collect_sentences(retriever: HybridRetriever, passages: list[Passage]) -> Ev
     for sentence, chunk in candidates:
         key = (sentence.doc_id, sentence.start)
         inside = chunk.start <= sentence.start and sentence.end <= chunk.end
-        if not inside or key in seen or is_instruction(sentence.text):
+        if not inside or key in seen:
             continue
         seen.add(key)
         after = neighbours.get((sentence.doc_id, sentence.position + 1))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from service.answer.decline import decline_features
-from service.answer.evidence import Evidence, Sentence, is_instruction
+from service.answer.evidence import Evidence, Sentence
 from service.answer.extractive import Selection, announces_more, in_reading_order
 from service.answer.features import Candidate, candidates
 from service.answer.question import Question
@@ -95,9 +95,6 @@ def context_of(best: Ranked, question: Question, evidence: Evidence) -> list[Sen
     sentence, values = best.sentence, best.candidate
     added: list[Sentence] = []
     previous = sentence.previous
-    # A neighbour is linked whatever it says; one that reads as an instruction is never shown.
-    if previous is not None and is_instruction(previous.text):
-        previous = None
     if previous is not None and len(previous.text.split()) + len(sentence.text.split()) <= 70:
         speaker_before = question.speaker is not None and values.feature("speaker") == 0.8
         names_around = values.feature("entities_context") > values.feature("entities")
@@ -105,7 +102,7 @@ def context_of(best: Ranked, question: Question, evidence: Evidence) -> list[Sen
         if speaker_before or names_around or matches_before:
             added.append(previous)
     if announces_more(sentence):
-        added += [s for s in evidence.following(sentence, 2) if not is_instruction(s.text)]
+        added += evidence.following(sentence, 2)
     return added
 
 
