@@ -26,7 +26,7 @@ from tests.scripted_llm import ScriptedLLM, question_key, scripted_llm
 
 GOLD = EVAL_DIR / "gold"
 LLM = EVAL_DIR / "llm"
-WRITTEN = [f"corpus-written-{n}" for n in range(3, 12)]
+WRITTEN = [f"corpus-written-{n}" for n in range(3, 14)]
 CORPORA = {
     "samples": ([ARTICLES], ["dev", "holdout", "fresh"]),
     "corpus-dev": (
