@@ -14,7 +14,7 @@ from eval.cli import eval_command
 from service.answer.models import Citation
 from service.config import Settings, load_settings
 from service.errors import ConfigError, InputError, NewsqaError
-from service.ingest.pipeline import IngestReport, ItemResult, Outcome
+from service.ingest.report import IngestReport, ItemResult, Outcome
 from service.retrieval.hybrid import Filters
 from service.signals import StopSignals, Terminated
 from service.summary.service import DEFAULT_WORDS, MAX_WORDS, MIN_WORDS

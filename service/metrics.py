@@ -14,7 +14,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import choose_encoder
 
 from service.answer.models import Answer
-from service.ingest.pipeline import Outcome
+from service.ingest.report import Outcome
 from vectorstore.store import ArticleStore
 
 ANSWER_MODES = ("extractive", "llm", "extractive_fallback")

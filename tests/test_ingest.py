@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from service.ingest.loaders import RawDocument
-from service.ingest.pipeline import WRITE_BATCH_CHUNKS, Outcome
+from service.ingest.pipeline import WRITE_BATCH_CHUNKS
+from service.ingest.report import Outcome
 from service.labels import document_label
 from service.services import Services
 from tests.conftest import ARTICLES, CountingEmbedder

@@ -3,11 +3,9 @@
 import hashlib
 import json
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +14,7 @@ from service.errors import InputError
 from service.ingest.chunk import TokenChunker
 from service.ingest.clean import clean_article
 from service.ingest.loaders import RawDocument, expand_paths, load_file
+from service.ingest.report import IngestReport, ItemResult, Outcome, ProgressCallback
 from service.ingest.vectors import embed_documents
 from service.labels import document_label
 from vectorstore.embeddings import Embedder
@@ -31,51 +30,6 @@ from vectorstore.store import (
 # The sentence vectors (text → unit vector) some stored documents had, read where they are kept.
 StoredVectors = Callable[[list[StoredDocument]], Mapping[str, np.ndarray]]
 
-
-class Outcome(StrEnum):
-    ADDED = "added"
-    UPDATED = "updated"
-    UNCHANGED = "unchanged"
-    FAILED = "failed"
-
-
-@dataclass(frozen=True)
-class ItemResult:
-    source: str
-    outcome: Outcome
-    doc_id: str | None = None
-    chunks: int = 0
-    error: str | None = None
-    label: str | None = None
-
-
-@dataclass
-class IngestReport:
-    results: list[ItemResult] = field(default_factory=list)
-    chunks_embedded: int = 0
-    sentences_embedded: int = 0
-    seconds: float = 0.0
-
-    @property
-    def counts(self) -> dict[str, int]:
-        tally = Counter(result.outcome for result in self.results)
-        return {outcome.value: tally.get(outcome, 0) for outcome in Outcome}
-
-    @property
-    def failed(self) -> list[ItemResult]:
-        return [result for result in self.results if result.outcome is Outcome.FAILED]
-
-    def summary(self) -> str:
-        counts = self.counts
-        return (
-            f"added {counts['added']}, updated {counts['updated']}, "
-            f"unchanged {counts['unchanged']}, failed {counts['failed']} "
-            f"({self.chunks_embedded} chunks embedded, from {self.sentences_embedded} sentences, "
-            f"in {self.seconds:.1f}s)"
-        )
-
-
-ProgressCallback = Callable[[ItemResult], None]
 
 # Documents are embedded and stored in groups of about this many chunks: Chroma's cost is
 # mostly per call, so 2 calls per group instead of 2 per document.

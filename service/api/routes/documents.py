@@ -18,7 +18,8 @@ from service.api.problems import COMMON_RESPONSES, problem_responses
 from service.api.types import IsoDateOrTime, StrictModel
 from service.errors import DocumentNotFound, InputError
 from service.ingest.loaders import RawDocument, load_bytes
-from service.ingest.pipeline import Ingestor, Outcome
+from service.ingest.pipeline import Ingestor
+from service.ingest.report import Outcome
 from service.metrics import Metrics
 from vectorstore.store import DOC_ID_PATTERN, ArticleStore, StoredDocument
 
