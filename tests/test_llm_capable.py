@@ -2,9 +2,10 @@
 real OpenAI-compatible HTTP server, newsqa as a real uvicorn server pointed at it, every gold
 item of both corpora asked through `POST /v1/ask`, and each article it asks about summarized
 through `POST /v1/summarize`. What must hold for a user: no invented or
-over-reaching claim is ever shown, every quote is verbatim, the lookalikes are declined. Where
-these do not hold yet (corpus-dev, written), no more over-reach and no worse accuracy or
-declines than the committed baseline of this run (README, LLM answers)."""
+over-reaching claim is ever shown, every quote is verbatim, the lookalikes are declined (so
+far on the samples and the twinned sets). Where these do not hold yet (corpus-dev, written), no
+more over-reach and no worse accuracy or declines than the committed baseline of this run
+(README, LLM answers)."""
 
 import json
 import subprocess
@@ -26,7 +27,10 @@ from tests.scripted_llm import ScriptedLLM, question_key, scripted_llm
 
 GOLD = EVAL_DIR / "gold"
 LLM = EVAL_DIR / "llm"
-WRITTEN = [f"corpus-written-{n}" for n in range(3, 14)]
+WRITTEN = [f"corpus-written-{n}" for n in range(3, 12)]
+# Written the same way, each lookalike worded like an answerable question of its set, so that
+# the wording does not give it away (eval/gold/WRITING.md, `python -m eval.wording`).
+TWINNED = ["corpus-written-12", "corpus-written-13"]
 CORPORA = {
     "samples": ([ARTICLES], ["dev", "holdout", "fresh"]),
     "corpus-dev": (
@@ -35,6 +39,7 @@ CORPORA = {
     ),
     # New articles and questions, written for evaluation by helpers that never read the code.
     "written": ([ROOT / "data" / name for name in WRITTEN], WRITTEN),
+    "twinned": ([ROOT / "data" / name for name in TWINNED], TWINNED),
 }
 BASELINE = EVAL_DIR / "baseline-llm-scripted.json"
 TOLERANCE = 0.02  # as the eval gate's: one item in 60 flipping is noise
@@ -42,7 +47,8 @@ TOLERANCE = 0.02  # as the eval gate's: one item in 60 flipping is noise
 
 @pytest.fixture(scope="module")
 def stub() -> Iterator[ScriptedLLM]:
-    replies = ["samples", "corpus-dev", "corpus-dev-written", "corpus-dev-written-2", *WRITTEN]
+    replies = ["samples", "corpus-dev", "corpus-dev-written", "corpus-dev-written-2", *WRITTEN,
+               *TWINNED]  # fmt: skip
     claims = [LLM / f"{name}-claims.jsonl" for name in replies]
     overclaims = [LLM / f"{name}-overclaims.jsonl" for name in replies]
     gold = [GOLD / f"{name}.jsonl" for _, names in CORPORA.values() for name in names]
@@ -143,6 +149,8 @@ def test_a_capable_model_is_answered_checked_and_never_overreaches(
     print(corpus, json.dumps(found))
     assert found["invented_shown"] == [] and found["modes"] == ["llm"]
     assert found["summary_modes"] == ["llm"] and found["summary_words_kept"]
+    if corpus in ("samples", "twinned"):  # what a user is promised where it holds already
+        assert found["abstention_accuracy"] == 1.0 and found["overclaims_shown"] == [], found
     before = json.loads(BASELINE.read_text(encoding="utf-8"))[corpus]
     # Not yet zero on corpus-dev: no more over-reaching claims shown than the baseline's.
     assert len(found["overclaims_shown"]) <= len(before["overclaims_shown"]), found
