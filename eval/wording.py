@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from eval.gold import GoldItem, load_gold
-from service.answer.scorer import fit_logistic
+from service.answer.scorer import Logistic, fit_logistic
 
 # English question forms, no article's words.
 _YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
@@ -33,6 +33,7 @@ FORMS: dict[str, Callable[[str], bool]] = {
         re.search(r"\b(?:last|next|previous|this)\s+(?:year|month|week)\b|\bago\b", q, re.I)
     ),
 }
+FEATURES = (*FORMS, "length")
 MAX_AUC = 0.7
 
 
@@ -50,8 +51,8 @@ def auc(positive: list[float], negative: list[float]) -> float:
 def question_only_auc(train: list[GoldItem], test: list[GoldItem]) -> float:
     rows = np.array([features(i.question) for i in train])
     labels = np.array([float(i.answerable) for i in train])
-    weights, bias, mean, scale = fit_logistic(rows, labels, l2=1.0)
-    scores = ((np.array([features(i.question) for i in test]) - mean) / scale) @ weights + bias
+    model = Logistic(FEATURES, *fit_logistic(rows, labels, l2=1.0))
+    scores = model.probabilities(np.array([features(i.question) for i in test]))
     yes = [float(s) for s, i in zip(scores, test, strict=True) if i.answerable]
     no = [float(s) for s, i in zip(scores, test, strict=True) if not i.answerable]
     return auc(yes, no)
