@@ -41,6 +41,7 @@ class Pair:
     row: np.ndarray
     true: bool
     article: str
+    item: str  # the gold item it answers
     rejected_by_rule: bool  # numbers or names: dropped before the model is asked
     addresses: float  # cosine of claim and question
 
@@ -90,7 +91,7 @@ def pairs(verifier: Verifier) -> list[Pair]:
                     closeness = verifier.addresses(
                         claim["text"], source.attributed, question, embed
                     )
-                    found.append(Pair(row, true, claim["doc"], by_rule, closeness))
+                    found.append(Pair(row, true, claim["doc"], reply["id"], by_rule, closeness))
     return found
 
 
@@ -143,8 +144,13 @@ def main() -> None:
     final = fit([p for p in found if not p.rejected_by_rule])
     for name, weight in zip(CLAIM_FEATURES, final.weights, strict=True):
         print(f"  {name:<14} {weight:+.3f}")
-    # A true claim always addresses its question: the floor sits just under the least close one.
-    addresses_above = ADDRESS_MARGIN * min(p.addresses for p in found if p.true)
+    # Each true answer addresses its question in at least one claim (a second claim may add a
+    # side fact): the floor sits just under the least close of the items' closest claims.
+    closest: dict[str, float] = {}
+    for p in found:
+        if p.true:
+            closest[p.item] = max(closest.get(p.item, -1.0), p.addresses)
+    addresses_above = ADDRESS_MARGIN * min(closest.values())
     print(f"addresses the question above {addresses_above:.3f}")
     if not args.dry_run:
         about = {"cross_validated": {"threshold": round(threshold, 4), "true_kept": share,

@@ -120,6 +120,8 @@ def in_article(sentence: str) -> Source:
          "profit of 40"),
         ("It is the buyer of 38 percent of the exports.", "It buys 38 percent of the exports.",
          None),
+        # A verb before "of" names nothing: "consisted of 200 nurses" is 200 nurses.
+        ("The first group consisted of 200 nurses.", "The 200 nurses began work in May.", None),
         # Numbers the source writes as words count as their digits.
         ("The storm sank 7 boats and flooded 25 homes.",
          "Seven boats sank and twenty-five homes were flooded.", None),

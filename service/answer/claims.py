@@ -16,9 +16,16 @@ from pathlib import Path
 
 import numpy as np
 
+from service.answer.decline import MONTHS
 from service.answer.evidence import REPORTING_VERB, cached_sentence_spans, text_fits_kind
 from service.answer.features import named, numbers_of
 from service.answer.figures import uncounted, with_numerals
+from service.answer.overreach import (
+    figure_of_another,
+    proposed_as_done,
+    written_as_name,
+    year_moved,
+)
 from service.answer.question import analyse, find_entities
 from service.answer.scorer import Logistic
 from service.errors import ConfigError
@@ -85,7 +92,9 @@ class Verifier:
     def rejects(self, claim: str, source: Source, question: str, embed: Embed) -> str | None:
         """Why the cited sentences do not carry the claim, or None when they do."""
         cited = source.cited
-        missing = numbers_of(claim) - numbers_of(with_numerals(cited))
+        missing = (
+            numbers_of(claim) - numbers_of(with_numerals(cited)) - numbered_names(claim, source)
+        )
         if missing:
             return f"numbers not in the source: {', '.join(sorted(missing))}"
         miscounted = uncounted(claim, cited)
@@ -94,6 +103,13 @@ class Verifier:
         unnamed = self.unnamed(claim, source)
         if unnamed:
             return f"not in the source: {unnamed}"
+        overreach = (
+            figure_of_another(claim, cited, source.attributed, question, source.document)
+            or proposed_as_done(claim, cited)
+            or year_moved(claim, cited)
+        )
+        if overreach:
+            return overreach
         row = self.features(claim, source, question, embed)
         probability = float(self.model.probabilities(row[None, :])[0])
         if probability < self.keep_above:
@@ -113,7 +129,7 @@ class Verifier:
         Otherwise it is a substitution, or an attribution the sentence does not make (a speaker
         put to a quote that names nobody)."""
         # A speaker named a few sentences before a "he said" counts (`Source.attributed`).
-        around = frozenset(terms(f"{source.context} {source.attributed}"))
+        around = frozenset(terms(with_numerals(f"{source.context} {source.attributed}")))
         scope = frozenset(terms(source.scope))
         claim_terms = frozenset(terms(claim))
         cited_names = find_entities(source.cited)
@@ -125,7 +141,7 @@ class Verifier:
                 index == 0
                 and claim.startswith(entity.surface)
                 and " " not in entity.surface
-                and not _written_as_name(entity.surface, source.document)
+                and not written_as_name(entity.surface, source.document)
             )
             if opening_word or named(entity, around):
                 continue
@@ -180,11 +196,22 @@ def gives_kind_asked(claim: str, source: Source, question: str) -> bool:
     return False
 
 
-def _written_as_name(word: str, document: str) -> bool:
-    return re.search(rf"[a-z,;] {re.escape(word)}\b", document) is not None
-
-
 _ACRONYM = re.compile(r"[A-Z]{3,6}")
+
+
+_NUMBERED_NAME = re.compile(r"\b([A-Z][a-z]+ (\d+))\b")
+
+
+def numbered_names(claim: str, source: Source) -> set[str]:
+    """The numbers of names like "Line 7" or "Terminal 2" that the cited sentences' context or
+    the article's lead gives: a name, checked as names are, not a figure."""
+    around = f"{source.context} {source.scope}"
+    return {
+        found.group(2)
+        for found in _NUMBERED_NAME.finditer(claim)
+        if found.group(1).split()[0].lower() not in MONTHS  # "March 14" is a date, a figure
+        and re.search(rf"\b{re.escape(found.group(1))}\b", around)
+    }
 
 
 def spelled_out(surface: str, document: str) -> bool:

@@ -108,6 +108,7 @@ _LABELLED = re.compile(
     r"under|more than|less than)\s+)?[$€£¥]?((?:\d[\d,.]*\d|\d))(?![\w])",
     re.IGNORECASE,
 )
+_VERB_FORM = re.compile(r"ed$", re.IGNORECASE)
 LABEL_REACH = 5  # words before the figure in the cited sentence where its name must stand
 
 
@@ -118,8 +119,8 @@ def mislabelled(claim: str, cited: str) -> str | None:
     counts ("the buyer of 38 percent" for "buys 38 percent")."""
     for found in _LABELLED.finditer(claim):
         label = normalise_word(found.group(1))
-        if found.group(1).lower() in STOPWORDS:
-            continue
+        if found.group(1).lower() in STOPWORDS or _VERB_FORM.search(found.group(1)):
+            continue  # "consisted of 212" names nothing: only a noun labels a figure
         figure = re.escape(found.group(2))
         occurrences = list(re.finditer(rf"(?<![\w.,]){figure}(?![\w])", cited))
         if occurrences and not any(
