@@ -4,6 +4,8 @@ import re
 import unicodedata
 
 from eval.gold import GoldItem
+from service.answer.decline import MONTHS
+from service.answer.figures import with_numerals
 from service.answer.models import Answer
 
 
@@ -16,9 +18,28 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+_DAY_MONTH = re.compile(rf"\b(\d{{1,2}}) ({'|'.join(sorted(MONTHS))})\b")
+
+
+def canonical(text: str) -> str:
+    """`normalise`d, with numbers written as words in digits ("eleven" is 11) and a day before
+    its month moved after it ("28 january" is "january 28"): an answer in its own words writes
+    a figure or a date its own way."""
+    return _DAY_MONTH.sub(r"\2 \1", normalise(with_numerals(text)))
+
+
 def holds_fact(answer: str, alternatives: list[str]) -> bool:
-    normalised = normalise(answer)
-    return any(normalise(alt) in normalised for alt in alternatives)
+    normalised = canonical(answer)
+    return any(_found(canonical(alt), normalised) for alt in alternatives)
+
+
+def _found(fact: str, text: str) -> bool:
+    """`fact` in `text`, not starting inside a word or a number or ending inside a number: "9
+    villages" is not in "19 villages", nor "800" in "1,800" or "8,000"."""
+    opening = r"(?<!\w)" if fact[:1].isalnum() else ""
+    opening += r"(?<!\d[,.])" if fact[:1].isdigit() else ""
+    closing = r"(?![,.]?\d)" if fact[-1:].isdigit() else ""
+    return re.search(opening + re.escape(fact) + closing, text) is not None
 
 
 def answer_correct(item: GoldItem, answer: Answer) -> bool:
@@ -27,7 +48,7 @@ def answer_correct(item: GoldItem, answer: Answer) -> bool:
         return False
     text = answer.answer
     return all(holds_fact(text, group) for group in item.must_include) and not any(
-        normalise(bad) in normalise(text) for bad in item.must_not_include
+        canonical(bad) in canonical(text) for bad in item.must_not_include
     )
 
 

@@ -20,6 +20,7 @@ from eval.judge import Judge
 from eval.records import item_record, verdicts
 from eval.report import build, to_html, to_markdown
 from eval.run import by_type, score, summarise
+from eval.scorers import answer_correct
 from service.answer.models import Answer, Citation, RetrievedChunk
 from service.answer.question import Question
 from service.answer.service import NOT_COVERED, AnswerService, Generated, Generator
@@ -46,6 +47,27 @@ def cite(doc_id: str, needle: str, quote: str | None = None, shift: int = 0) -> 
 def answer(text: str, *citations: Citation, retrieved: tuple[str, ...] = ()) -> Answer:
     hits = [RetrievedChunk(doc_id=d, chunk_id=f"{d}-c", score=0.5) for d in retrieved]
     return Answer(answer=text, abstained=False, citations=list(citations), retrieved=hits, mode="x")
+
+
+@pytest.mark.parametrize(
+    ("text", "facts", "held"),
+    [
+        # An answer in its own words writes a date or a small number its own way.
+        ("The first case was confirmed on 3 February at a farm.", ["February 3"], True),
+        ("Nine villages lie in the zone.", ["9 villages"], True),
+        ("9 villages lie in the zone.", ["nine"], True),
+        # Another day, or another number, is still wrong.
+        ("The first case was confirmed on 13 February.", ["February 3"], False),
+        ("Nineteen villages lie in the zone.", ["9 villages"], False),
+        ("It cost 1,800 crowns.", ["800 crowns"], False),
+        ("It cost 800,000 crowns.", ["800"], False),
+    ],
+)  # fmt: skip
+def test_a_fact_is_held_however_its_date_or_number_is_written(
+    text: str, facts: list[str], held: bool
+) -> None:
+    item = GoldItem(id="f", question="When?", must_include=[facts], sources=[TROOPS])
+    assert answer_correct(item, answer(text)) is held
 
 
 def test_every_metric_on_hand_made_answers() -> None:
