@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from bench.summary_recall import FACT_SETS, GOLD, SYSTEMS, articles, key_facts, recall
+from bench.summary_recall import FACT_SETS, SYSTEMS, fact_set, recall
 from eval import EVAL_DIR
 from service.summary.compose import Drafted
 from service.summary.extractive import ExtractiveSummarizer
@@ -89,8 +89,8 @@ def test_a_sentence_opening_with_a_pronoun_comes_with_the_one_naming_its_anteced
 @pytest.fixture(scope="module")
 def measured() -> dict[str, float]:
     found = {}
-    for name, folder, sets, _ in FACT_SETS:
-        docs, facts = articles(folder), key_facts([GOLD / f"{s}.jsonl" for s in sets])
+    for name, sources, _ in FACT_SETS:
+        docs, facts = fact_set(sources)
         hits, total = recall(SYSTEMS["newsqa"], docs, facts, 120)
         found[name] = hits / total
     return found
