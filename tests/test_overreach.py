@@ -89,7 +89,7 @@ def embed(minilm: Embedder):  # type: ignore[no-untyped-def]
 
 
 LINE = "The driverless line runs for 18.6 km under the city centre."
-METRO = f"Line 7 opens on March 21\nLine 7 opens on Monday. {LINE} It cost 2 billion."
+METRO = f"Line 7 opens on March 21\nIn 2024 Line 7 opens. {LINE} It cost 2 billion."
 
 
 def test_the_verifier_drops_each_overreach_and_reads_numbered_names(embed) -> None:  # type: ignore[no-untyped-def]
@@ -106,6 +106,9 @@ def test_the_verifier_drops_each_overreach_and_reads_numbered_names(embed) -> No
                             embed) is None  # fmt: skip
     assert verifier.rejects("Line 8 runs for 18.6 km under the city centre.", line, question,
                             embed) is not None  # fmt: skip
-    # A date is a figure, however it is written: the 21 of "Monday, March 21" must stand there.
+    # A date or a year is a figure, however it is written: the cited sentence must give it.
     question = "When does Line 7 open?"
     assert verifier.rejects("Line 7 opens on March 21.", line, question, embed) is not None
+    question = "How long is the line that opens in 2024?"
+    assert verifier.rejects("In 2024 the line runs for 18.6 km under the city centre.", line,
+                            question, embed) is not None  # fmt: skip

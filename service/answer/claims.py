@@ -5,7 +5,8 @@ paraphrase keeps and an over-reach adds — words the claim takes from the quest
 source does not have, how close each comes to the source's words, claim words the source
 lacks, and how much nearer the claim comes to the question than its sentences do (an over-reach
 restates the question around a fact about something else); and the claim must address the
-question (weights and thresholds: `python -m eval.train_verifier`)."""
+question (weights and thresholds: `python -m eval.train_verifier`). Over-reaches that keep
+every number and name are caught by rule first (`overreach.py`)."""
 
 import json
 import re
@@ -200,6 +201,7 @@ _ACRONYM = re.compile(r"[A-Z]{3,6}")
 
 
 _NUMBERED_NAME = re.compile(r"\b([A-Z][a-z]+ (\d+))\b")
+_YEAR = re.compile(r"(?:19|20)\d\d")
 
 
 def numbered_names(claim: str, source: Source) -> set[str]:
@@ -209,7 +211,9 @@ def numbered_names(claim: str, source: Source) -> set[str]:
     return {
         found.group(2)
         for found in _NUMBERED_NAME.finditer(claim)
-        if found.group(1).split()[0].lower() not in MONTHS  # "March 14" is a date, a figure
+        # "March 14" is a date and "In 2024" a year: figures, which the cited sentences must give.
+        if found.group(1).split()[0].lower() not in MONTHS | STOPWORDS
+        and not _YEAR.fullmatch(found.group(2))
         and re.search(rf"\b{re.escape(found.group(1))}\b", around)
     }
 
