@@ -49,7 +49,7 @@ def names_in(text: str, document: str) -> list[Entity]:
     for sentence in _SENTENCE_BREAK.split(text):
         opening = sentence.lstrip("\"“‘'")
         for entity in find_entities(sentence):
-            if all(_is_time(w) for w in entity.surface.split()):
+            if all(_is_time_or_figure(w) for w in entity.surface.split()):
                 continue
             first_word = opening.startswith(entity.surface) and " " not in entity.surface
             if first_word and not written_as_name(entity.surface, document):
@@ -58,7 +58,7 @@ def names_in(text: str, document: str) -> list[Entity]:
     return found
 
 
-def _is_time(word: str) -> bool:
+def _is_time_or_figure(word: str) -> bool:
     return word.lower() in MONTHS or word.lower() in _DAYS or bool(_FIGURE.fullmatch(word))
 
 
