@@ -162,6 +162,9 @@ def test_a_figure_counts_what_its_source_counts(
         # the article writes it as one.
         ("Kelda said she would not pay more rent.", QUOTE, "Kelda"),
         ("Tenants said they would not pay more rent.", QUOTE, None),
+        # A number the source spells out stands for the claim's digits, as a name would.
+        ("She carried her shopping up 7 floors.",
+         '"I carried my shopping up seven floors," she said.', None),
     ],
 )  # fmt: skip
 def test_names_the_article_scopes_or_spells_out(claim: str, sentence: str, unnamed: str) -> None:

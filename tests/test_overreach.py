@@ -5,7 +5,7 @@ verifier does with the real embedder."""
 import numpy as np
 import pytest
 
-from service.answer.claims import Source, load_verifier
+from service.answer.claims import Source, load_verifier, numbered_names
 from service.answer.overreach import figure_of_another, proposed_as_done, year_moved
 from vectorstore.embeddings import Embedder
 
@@ -107,6 +107,8 @@ def test_the_verifier_drops_each_overreach_and_reads_numbered_names(embed) -> No
     assert verifier.rejects("Line 8 runs for 18.6 km under the city centre.", line, question,
                             embed) is not None  # fmt: skip
     # A date or a year is a figure, however it is written: the cited sentence must give it.
+    assert numbered_names("Line 7 opens on March 21, in 2024.", line) == {"7"}
+    assert numbered_names("In 2024 Line 7 opens.", line) == {"7"}
     question = "When does Line 7 open?"
     assert verifier.rejects("Line 7 opens on March 21.", line, question, embed) is not None
     question = "How long is the line that opens in 2024?"

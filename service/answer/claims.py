@@ -20,7 +20,7 @@ import numpy as np
 from service.answer.decline import MONTHS
 from service.answer.evidence import REPORTING_VERB, cached_sentence_spans, text_fits_kind
 from service.answer.features import named, numbers_of
-from service.answer.figures import uncounted, with_numerals
+from service.answer.figures import YEAR, uncounted, with_numerals
 from service.answer.overreach import (
     figure_of_another,
     proposed_as_done,
@@ -201,7 +201,6 @@ _ACRONYM = re.compile(r"[A-Z]{3,6}")
 
 
 _NUMBERED_NAME = re.compile(r"\b([A-Z][a-z]+ (\d+))\b")
-_YEAR = re.compile(r"(?:19|20)\d\d")
 
 
 def numbered_names(claim: str, source: Source) -> set[str]:
@@ -213,7 +212,7 @@ def numbered_names(claim: str, source: Source) -> set[str]:
         for found in _NUMBERED_NAME.finditer(claim)
         # "March 14" is a date and "In 2024" a year: figures, which the cited sentences must give.
         if found.group(1).split()[0].lower() not in MONTHS | STOPWORDS
-        and not _YEAR.fullmatch(found.group(2))
+        and not YEAR.fullmatch(found.group(2))
         and re.search(rf"\b{re.escape(found.group(1))}\b", around)
     }
 

@@ -34,7 +34,7 @@ FEATURES = (
     "rank",  # the retrieval rank of its passage
 )
 # Figures standing alone: "1,299" and "5.8" are numbers, the 2 of a name like "X2" is not.
-_NUMERIC = re.compile(r"(?<!\w)(?:\d[\d,.]*\d|\d)(?!\w)")
+FIGURE = re.compile(r"(?<!\w)(?:\d[\d,.]*\d|\d)(?!\w)")
 _ENDS_SENTENCE = re.compile(r"[.!…][\"”’')\]]*$")
 
 
@@ -70,7 +70,7 @@ def named(entity: Entity, found: frozenset[str]) -> bool:
 
 
 def numbers_of(text: str) -> set[str]:
-    return {n.replace(",", "").rstrip(".") for n in _NUMERIC.findall(text)}
+    return {n.replace(",", "").rstrip(".") for n in FIGURE.findall(text)}
 
 
 def is_fragment(text: str) -> bool:

@@ -42,13 +42,13 @@ def with_units_named(text: str) -> str:
     return _METER.sub(r"metre\1", _PER_CENT.sub("percent", named_units))
 
 
-_YEAR = re.compile(r"(?:19|20)\d\d")
+YEAR = re.compile(r"(?:19|20)\d\d")
 
 
 def _names_a_time(counted: str, before: str) -> bool:
     number = counted.split()[0]
     preceding = before.split()[-1].lower().rstrip(".,") if before.split() else ""
-    return bool(_YEAR.fullmatch(number)) or preceding in MONTHS
+    return bool(YEAR.fullmatch(number)) or preceding in MONTHS
 
 
 # Numbers written as words, as agencies write those under ten or so: "eleven villages" is 11
@@ -121,8 +121,7 @@ def mislabelled(claim: str, cited: str) -> str | None:
         label = normalise_word(found.group(1))
         if found.group(1).lower() in STOPWORDS or _VERB_FORM.search(found.group(1)):
             continue  # "consisted of 212" names nothing: only a noun labels a figure
-        figure = re.escape(found.group(2))
-        occurrences = list(re.finditer(rf"(?<![\w.,]){figure}(?![\w])", cited))
+        occurrences = figure_at(found.group(2), cited)
         if occurrences and not any(
             _same_stem(label, term)
             for at in occurrences
@@ -130,6 +129,11 @@ def mislabelled(claim: str, cited: str) -> str | None:
         ):
             return f"{found.group(1)} of {found.group(2)}"
     return None
+
+
+def figure_at(figure: str, text: str) -> list[re.Match[str]]:
+    """Where `figure` stands in `text` as a whole figure: not the 800 of "1,800" or "800.5"."""
+    return list(re.finditer(rf"(?<![\w.,]){re.escape(figure)}(?!\w)", text))
 
 
 def _same_stem(one: str, other: str) -> bool:

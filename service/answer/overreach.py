@@ -6,13 +6,11 @@ them by restating the question around a true figure about something else."""
 import re
 
 from service.answer.decline import MONTHS
-from service.answer.features import named
-from service.answer.figures import with_numerals
+from service.answer.features import FIGURE, named
+from service.answer.figures import YEAR, figure_at, with_numerals
 from service.answer.question import Entity, find_entities
 from service.retrieval.terms import terms
 
-_FIGURE = re.compile(r"(?<![\w,.])(?:\d[\d,.]*\d|\d)(?!\w)")
-_YEAR = re.compile(r"(?:19|20)\d\d")
 _DAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?\"”’])\s+")
 
@@ -59,11 +57,7 @@ def names_in(text: str, document: str) -> list[Entity]:
 
 
 def _is_time_or_figure(word: str) -> bool:
-    return word.lower() in MONTHS or word.lower() in _DAYS or bool(_FIGURE.fullmatch(word))
-
-
-def _occurrences(figure: str, text: str) -> list[re.Match[str]]:
-    return list(re.finditer(rf"(?<![\w.,]){re.escape(figure)}(?!\w)", text))
+    return word.lower() in MONTHS or word.lower() in _DAYS or bool(FIGURE.fullmatch(word))
 
 
 def figure_of_another(
@@ -79,10 +73,10 @@ def figure_of_another(
     put = [e for e in names_in(claim, document) if named(e, asked) and not named(e, known)]
     if not put:
         return None
-    for figure in {m.group(0).rstrip(".,") for m in _FIGURE.finditer(claim)}:
-        if _YEAR.fullmatch(figure):
+    for figure in {m.group(0).rstrip(".,") for m in FIGURE.finditer(claim)}:
+        if YEAR.fullmatch(figure):
             continue  # a year dates the figure; it is not what the figure is about
-        for at in _occurrences(figure, source):
+        for at in figure_at(figure, source):
             start = max(source.rfind(". ", 0, at.start()), 0)
             end = source.find(". ", at.end())
             for other in names_in(source[start : end if end >= 0 else None], document):
@@ -97,11 +91,11 @@ def proposed_as_done(claim: str, cited: str) -> str | None:
     if _PENDING.search(claim):
         return None
     source = with_numerals(cited)
-    for found in _FIGURE.finditer(claim):
+    for found in FIGURE.finditer(claim):
         figure = found.group(0).rstrip(".,")
-        if _YEAR.fullmatch(figure):
+        if YEAR.fullmatch(figure):
             continue
-        for at in _occurrences(figure, source):
+        for at in figure_at(figure, source):
             clause = re.split(r"[;:]", source[: at.start()])[-1]
             governing = " ".join(clause.split()[-PROPOSED_REACH:])
             word = _PROPOSED.search(governing)
@@ -113,7 +107,7 @@ def proposed_as_done(claim: str, cited: str) -> str | None:
 def year_moved(claim: str, cited: str) -> str | None:
     """A claim's "in 2022" where every mention of that year in the source bounds a span
     ("since 2022", "before 2022"): the event is not dated so."""
-    for found in re.finditer(r"\b(?:in|during)\s+((?:19|20)\d\d)\b", claim):
+    for found in re.finditer(rf"\b(?:in|during)\s+({YEAR.pattern})\b", claim):
         year = found.group(1)
         before = [m.group(1).lower() for m in re.finditer(rf"(\w+)\s+{year}\b", cited)]
         if before and all(word in _BOUNDS for word in before):
