@@ -129,6 +129,11 @@ def in_article(sentence: str) -> Source:
         # A claim's own number words are not read as figures: "the two men" may be counted
         # in an earlier sentence.
         ("The two men were found at 3,150 metres.", "They were found at 3,150 metres.", None),
+        # The word must stand in the sentence giving the figure: the next one's "drivers" and
+        # "new" are about something else.
+        ("The operator hired 85 new drivers last year.",
+         "It had hired only 85 so far this year. Without drivers, the new timetable fails.",
+         "85 new"),
         # A describing word the source lacks narrows what is counted.
         ("The clinic cancelled 300 surgical operations.",
          "The clinic cancelled 300 operations and appointments.", "300 surgical"),

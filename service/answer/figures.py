@@ -5,6 +5,7 @@ are compared by name, however each side writes them."""
 import re
 
 from service.answer.decline import MONTHS
+from service.answer.evidence import cached_sentence_spans
 from service.retrieval.terms import STOPWORDS, normalise_word, terms
 
 # What a number counts is the first word after it and its multipliers ("42 million marks"); a
@@ -88,15 +89,18 @@ def uncounted(claim: str, cited: str) -> str | None:
     much as changing the figure; the word must stand where the figure does, not in a
     neighbouring sentence about something else. Then the name of each figure (`mislabelled`)."""
     cited = with_units_named(with_numerals(cited))
-    around = frozenset(terms(cited))
+    sentences = [cited[start:end] for start, end in cached_sentence_spans(cited)]
     claim = with_units_named(claim)
     for found in _COUNT.finditer(claim):
         word = found.group(1)
         if word in STOPWORDS or _names_a_time(found.group(0), claim[: found.start()]):
             continue
+        # In the sentences that give the figure: another sentence's word counts something else.
+        figure = found.group(0).split()[0]
+        where = " ".join(s for s in sentences if figure_at(figure, s)) or cited
         term = normalise_word(word)
         sign = _SIGNS.get(term)
-        if term in around or (sign is not None and sign in cited):
+        if term in terms(where) or (sign is not None and sign in where):
             continue
         return found.group(0)
     return mislabelled(claim, cited)

@@ -10,6 +10,7 @@ from service.answer.claims import Embed, Source, lead_of, load_verifier
 from service.answer.evidence import (
     OPENING_PRONOUNS,
     REPORTING,
+    REPORTING_VERB,
     cached_sentence_spans,
     is_instruction,
 )
@@ -48,23 +49,35 @@ def verify_claim(
             break
     else:
         return None
-    # Cite whole sentences, as the extractive answerer does: the reader sees the context.
-    span = widen_to_sentences(source, *found)
-    cited = source[span[0] : span[1]]
     claim_text = " ".join(text.split())
-    if is_instruction(cited) or is_instruction(claim_text):
-        return None
-    if not quotes_verbatim(claim_text, cited):
+    if is_instruction(claim_text):
         return None
     document = retriever.document(chunk.doc_id)
     title = document.title if document else None
-    displayed = with_antecedent(source, span)
-    checked = source_of(source, title, span, displayed)
-    if load_verifier().rejects(claim_text, checked, question, embed) is not None:
+    carried = carried_by(source, title, found, claim_text, question, embed)
+    if carried is None:
         return None
+    displayed, checked = carried
     return claim_text, CitedSpan(
         chunk.doc_id, title, *displayed, checked.attributed, retriever.label(chunk.doc_id)
     )
+
+
+def carried_by(
+    text: str, title: str | None, found: tuple[int, int], claim: str, question: str, embed: Embed
+) -> tuple[tuple[int, int], Source] | None:
+    """The span shown for a claim whose quote stands at `found`, and what the verifier read,
+    when the sentences there carry it; None otherwise. Whole sentences are cited, as the
+    extractive answerer cites them: the reader sees the context."""
+    for span in spans_to_check(text, widen_to_sentences(text, *found), claim):
+        cited = text[span[0] : span[1]]
+        if is_instruction(cited) or not quotes_verbatim(claim, cited):
+            return None
+        displayed = with_antecedent(text, span)
+        checked = source_of(text, title, span, displayed)
+        if load_verifier().rejects(claim, checked, question, embed) is None:
+            return displayed, checked
+    return None
 
 
 def source_of(
@@ -99,7 +112,8 @@ def with_antecedent(text: str, span: tuple[int, int]) -> tuple[int, int]:
     first = next((i for i, (s, e) in enumerate(spans) if s < span[1] and e > span[0]), None)
     if first is None or first == 0:
         return span
-    if not _leans_back(text[spans[first][0] : span[1]]):
+    cited = text[spans[first][0] : span[1]]
+    if not _leans_back(cited) and not _anonymous_quotation(cited):
         return span
     for earlier in range(first - 1, max(-1, first - 1 - ANTECEDENT_REACH), -1):
         sentence = text[spans[earlier][0] : spans[earlier][1]]
@@ -107,6 +121,37 @@ def with_antecedent(text: str, span: tuple[int, int]) -> tuple[int, int]:
         if not _leans_back(sentence) and _NAMES_SOMEONE.search(sentence):
             return (spans[earlier][0], span[1])
     return (spans[first - 1][0], span[1])
+
+
+# How many sentences after the quoted ones may carry on what they say.
+CONTINUATION_REACH = 2
+_OPENS_QUOTATION = re.compile(r"^[\"“‘]")
+
+
+def spans_to_check(text: str, span: tuple[int, int], claim: str) -> list[tuple[int, int]]:
+    """The quoted sentences and, for a claim of what someone said, the attribution with its
+    words: each following sentence that gives them, up to CONTINUATION_REACH — one put to
+    whom the quoted sentences name ("…," he said; "She added…"), or a quotation that names
+    nobody else. A model quotes the sentence naming a speaker whose words come next ("X
+    founded the group after…" / "'… is just a number,' he said"); a claim of both is cited
+    with both. Only speech carries on so: a date or figure in the next sentence is about
+    whatever that sentence is about."""
+    found = [span]
+    if not REPORTING_VERB.search(claim):
+        return found
+    spans = cached_sentence_spans(text)
+    after = [i for i, (s, _) in enumerate(spans) if s >= span[1]]
+    for index in after[:CONTINUATION_REACH]:
+        sentence = text[spans[index][0] : spans[index][1]]
+        if not (_leans_back(sentence) or _anonymous_quotation(sentence)):
+            break
+        found.append((span[0], spans[index][1]))
+    return found
+
+
+def _anonymous_quotation(sentences: str) -> bool:
+    """Words in quotation marks that name nobody: someone named nearby says them."""
+    return bool(_OPENS_QUOTATION.match(sentences)) and not _NAMES_SOMEONE.search(sentences)
 
 
 def _leans_back(sentences: str) -> bool:

@@ -1,0 +1,62 @@
+"""A claim of what someone said, where one sentence names the speaker and the next gives the
+words: cited with both, through the reply path's own check (`replies.carried_by`), with the
+real embedder and the committed calibration. Only speech carries on so."""
+
+import numpy as np
+import pytest
+
+from service.answer.claims import Embed
+from service.answer.replies import carried_by
+from vectorstore.embeddings import Embedder
+
+NAMED = (
+    "Marta Ellvin founded the residents' group Quiet Harbour after a ferry terminal was built "
+    "beside her street in 2019."
+)
+WORDS = '"For a family living next to the quay, 46 decibels at night is not a statistic," she said.'
+LATER = "The terminal handled its busiest day on March 4, when 61 sailings left the quay."
+OTHER = '"We measured 46 decibels every night for a year," said Piet Arnvold, an engineer.'
+TEXT = f"{NAMED} {WORDS} {LATER}"
+
+
+@pytest.fixture(scope="module")
+def embed(minilm: Embedder) -> Embed:
+    def vectors(texts: list[str]) -> list[np.ndarray]:
+        return list(minilm.embed(texts))
+
+    return vectors
+
+
+def quoted(text: str, sentence: str) -> tuple[int, int]:
+    return text.index(sentence), text.index(sentence) + len(sentence)
+
+
+def test_the_speaker_named_before_their_words_is_cited_with_them(embed: Embed) -> None:
+    claim = (
+        "Marta Ellvin, who founded Quiet Harbour, said that for a family next to the quay 46 "
+        "decibels at night is not a statistic."
+    )
+    question = "Who said that for a family by the quay, 46 decibels at night is more than a number?"
+    carried = carried_by(TEXT, None, quoted(TEXT, NAMED), claim, question, embed)
+    assert carried is not None
+    displayed, _ = carried
+    # The reader is shown the speaker and the words, and not the sentence after them.
+    assert TEXT[slice(*displayed)] == f"{NAMED} {WORDS}"
+    # Alone, the sentence naming her does not give the figure: the claim is dropped.
+    alone = f"{NAMED} {LATER}"
+    assert carried_by(alone, None, quoted(alone, NAMED), claim, question, embed) is None
+
+
+def test_words_another_person_speaks_are_not_put_to_the_one_named_before(embed: Embed) -> None:
+    text = f"{NAMED} {OTHER}"
+    claim = "Marta Ellvin said 46 decibels had been measured every night for a year."
+    question = "Who said 46 decibels had been measured every night for a year?"
+    assert carried_by(text, None, quoted(text, NAMED), claim, question, embed) is None
+
+
+def test_a_date_in_the_next_sentence_is_not_put_to_what_the_quote_says(embed: Embed) -> None:
+    # Not speech: the date of the next sentence is about that sentence's subject.
+    text = f"{NAMED} {LATER}"
+    claim = "Marta Ellvin founded Quiet Harbour on March 4."
+    question = "When was Quiet Harbour founded?"
+    assert carried_by(text, None, quoted(text, NAMED), claim, question, embed) is None
