@@ -31,6 +31,9 @@ WRITTEN = [f"corpus-written-{n}" for n in range(3, 12)]
 # Written the same way, each lookalike worded like an answerable question of its set, so that
 # the wording does not give it away (eval/gold/WRITING.md, `python -m eval.wording`).
 TWINNED = ["corpus-written-12", "corpus-written-13"]
+# Twinned too, written blind a round later and measured once when they came: not yet held to
+# every lookalike declined, so gated against their baseline.
+TWINNED_2 = ["corpus-written-14", "corpus-written-15"]
 CORPORA = {
     "samples": ([ARTICLES], ["dev", "holdout", "fresh"]),
     "corpus-dev": (
@@ -40,6 +43,7 @@ CORPORA = {
     # New articles and questions, written for evaluation by helpers that never read the code.
     "written": ([ROOT / "data" / name for name in WRITTEN], WRITTEN),
     "twinned": ([ROOT / "data" / name for name in TWINNED], TWINNED),
+    "twinned-2": ([ROOT / "data" / name for name in TWINNED_2], TWINNED_2),
 }
 BASELINE = EVAL_DIR / "baseline-llm-scripted.json"
 TOLERANCE = 0.02  # as the eval gate's: one item in 60 flipping is noise
@@ -48,7 +52,7 @@ TOLERANCE = 0.02  # as the eval gate's: one item in 60 flipping is noise
 @pytest.fixture(scope="module")
 def stub() -> Iterator[ScriptedLLM]:
     replies = ["samples", "corpus-dev", "corpus-dev-written", "corpus-dev-written-2", *WRITTEN,
-               *TWINNED]  # fmt: skip
+               *TWINNED, *TWINNED_2]  # fmt: skip
     claims = [LLM / f"{name}-claims.jsonl" for name in replies]
     overclaims = [LLM / f"{name}-overclaims.jsonl" for name in replies]
     gold = [GOLD / f"{name}.jsonl" for _, names in CORPORA.values() for name in names]
