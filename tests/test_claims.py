@@ -228,6 +228,19 @@ def test_words_put_to_she_are_read_back_to_the_sentence_naming_her(embed) -> Non
     assert load_verifier().unnamed(other, source) == "Paulo Brenn"
 
 
+def test_a_question_naming_the_speaker_is_answered_where_she_is_named_sentences_back(embed) -> None:  # type: ignore[no-untyped-def]
+    # Her name stands two sentences before the words put to "she": the claim that names her,
+    # as the question does, takes nothing from the question that the source lacks.
+    question = (
+        "What did fire chief Odile Marrant say would have happened had the wind come from the east?"
+    )
+    claim = (
+        "Fire chief Odile Marrant said that with an easterly wind the smoke would have reached "
+        "the harbour school."
+    )
+    assert load_verifier().rejects(claim, briefing_source(EAST), question, embed) is None
+
+
 def test_who_is_answered_by_a_speaker_named_only_by_role() -> None:
     sentence = (
         "A senior port official, who asked not to be named, said the cranes had failed twice."

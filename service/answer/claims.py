@@ -67,7 +67,8 @@ class Verifier:
 
     def features(self, claim: str, source: Source, question: str, embed: Embed) -> np.ndarray:
         claim_terms = set(terms(claim))
-        around = set(terms(source.context))
+        # Where the verifier finds the claim's names too: whom a "she said" means.
+        around = set(terms(f"{source.context} {source.attributed}"))
         taken = claim_terms & set(terms(question))
         question_only = len(taken - around)
         claim_only = len(claim_terms - around) / max(1, len(claim_terms))
