@@ -60,3 +60,19 @@ def test_a_date_in_the_next_sentence_is_not_put_to_what_the_quote_says(embed: Em
     claim = "Marta Ellvin founded Quiet Harbour on March 4."
     question = "When was Quiet Harbour founded?"
     assert carried_by(text, None, quoted(text, NAMED), claim, question, embed) is None
+
+
+def test_a_quotation_naming_nobody_is_shown_with_the_sentence_naming_its_speaker(
+    embed: Embed,
+) -> None:
+    report = '"We were handed a 900-page noise report ten days before the hearing.'
+    text = f'{NAMED} {report} That is not consultation," she said.'
+    claim = (
+        "Marta Ellvin said the group was handed a 900-page noise report ten days before the "
+        "hearing."
+    )
+    question = "Who said a 900-page noise report arrived only ten days before the hearing?"
+    carried = carried_by(text, None, quoted(text, report), claim, question, embed)
+    assert carried is not None
+    displayed, _ = carried
+    assert text[slice(*displayed)].startswith(NAMED)

@@ -104,7 +104,8 @@ ANTECEDENT_REACH = 3
 
 def with_antecedent(text: str, span: tuple[int, int]) -> tuple[int, int]:
     """The sentences of `span`, and those before back to the one naming whom a pronoun means,
-    when the first opens with one or the words are put to "he", "she" or "they": "She said the
+    when the first opens with one, the words are put to "he", "she" or "they", or they are a
+    quotation that names nobody (its speaker is named before it): "She said the
     unions would strike" is cited with "Ilse Kornbrek told the crowd…", so the reader sees who
     said it, and the question's speaker is found where it is answered. At most
     ANTECEDENT_REACH sentences back, and just the one before when none of them names anyone."""
