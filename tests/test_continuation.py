@@ -1,12 +1,13 @@
 """A claim of what someone said, where one sentence names the speaker and the next gives the
 words: cited with both, through the reply path's own check (`replies.carried_by`), with the
-real embedder and the committed calibration. Only speech carries on so."""
+real embedder and the committed calibration. Only speech carries on so. And a "who" answer
+that opens "She said…" names whom the citation shows speaking."""
 
 import numpy as np
 import pytest
 
 from service.answer.claims import Embed
-from service.answer.replies import carried_by
+from service.answer.replies import carried_by, naming_the_speaker
 from vectorstore.embeddings import Embedder
 
 NAMED = (
@@ -76,3 +77,39 @@ def test_a_quotation_naming_nobody_is_shown_with_the_sentence_naming_its_speaker
     assert carried is not None
     displayed, _ = carried
     assert text[slice(*displayed)].startswith(NAMED)
+
+
+@pytest.mark.parametrize(
+    ("claim", "shown", "kind", "answer"),
+    [
+        # The one name that speaks in the sentences shown answers the "who".
+        ("She vowed that every cent would be recovered.",
+         "Alderman Ruth Okonkwo, who chairs the audit panel, said the city would act. "
+         '"Every cent will come back," she said.', "who",
+         "Alderman Ruth Okonkwo vowed that every cent would be recovered."),
+        ("He said the ferry would run again in May.",
+         'Harbour officials met on Monday. "It runs in May," said Tomas Ivanek.', "who",
+         "Tomas Ivanek said the ferry would run again in May."),
+        # With nobody speaking there, the full name opening the first sentence is its subject.
+        ("She said she climbed six floors a day.",
+         "Lena Marchetti, 71, has lived in the tower for 30 years. "
+         '"I climbed six floors a day," she said.', "who",
+         "Lena Marchetti said she climbed six floors a day."),
+        # A sentence reporting another's words: its opening name is not the speaker.
+        ("She said the wards were full.",
+         "Kellford Hospital is treating 900 patients, the inspector said. "
+         '"The wards are full," she added.', "who", "She said the wards were full."),
+        # Two speakers: which one is meant is not for the answer to guess.
+        ("She said the vote was fair.",
+         "Ana Ruiz said the count was slow, and Mia Tenn told reporters it was calm. "
+         '"It was fair," she said.', "who", "She said the vote was fair."),
+        # Only a "who" question is answered by a name.
+        ("She vowed that every cent would be recovered.",
+         "Alderman Ruth Okonkwo said the city would act.", "general",
+         "She vowed that every cent would be recovered."),
+    ],
+)  # fmt: skip
+def test_a_who_answer_opening_with_she_names_whom_the_citation_shows_speaking(
+    claim: str, shown: str, kind: str, answer: str
+) -> None:
+    assert naming_the_speaker(claim, shown, kind) == answer

@@ -18,7 +18,7 @@ from pydantic import SecretStr
 from service.answer.evidence import Evidence, Sentence
 from service.answer.prompts import Example, PromptTemplate, load_examples, load_prompt
 from service.answer.question import Question
-from service.answer.replies import MAX_CLAIMS, first_json_with, verify_claim
+from service.answer.replies import MAX_CLAIMS, first_json_with, naming_the_speaker, verify_claim
 from service.answer.service import (
     EXTRACTIVE_PASSAGES,
     NOT_COVERED,
@@ -221,6 +221,8 @@ class LLMGenerator:
                 if not any(_overlaps(found[1], sentence) for sentence in answering):
                     continue
             verified.append(found)
+        verified = [(naming_the_speaker(claim, span.text, question.kind), span)
+                    for claim, span in verified]  # fmt: skip
         if not verified:
             if self.unverified == "extractive":
                 fallback = self.fallback.generate(question, extractive, passages)

@@ -14,6 +14,7 @@ from service.answer.evidence import (
     cached_sentence_spans,
     is_instruction,
 )
+from service.answer.question import find_entities
 from service.answer.service import CitedSpan
 from service.answer.verify import locate_quote, normalised_with_map, strip_quote
 from service.retrieval.hybrid import HybridRetriever
@@ -148,6 +149,34 @@ def spans_to_check(text: str, span: tuple[int, int], claim: str) -> list[tuple[i
             break
         found.append((span[0], spans[index][1]))
     return found
+
+
+_HE_OR_SHE = re.compile(r"^(?:He|She)\b")
+
+
+def naming_the_speaker(claim: str, shown: str, kind: str) -> str:
+    """A "who" answer opening "She vowed…" names whom the sentences shown with it put the
+    words to: the one name standing as the subject of a reporting verb there ("Councillor Hedda
+    Marsh, who chairs the committee, said…", "…, said Hedda Marsh"), else a full name opening
+    the first of them, its subject, when it reports nobody's words ("Nadia Ferreira, 67, has
+    lived…"). With none, or several speakers, the claim stands as it is."""
+    if kind != "who" or not _HE_OR_SHE.match(claim):
+        return claim
+    entities = find_entities(shown)
+    speakers = set()
+    for entity in entities:
+        name = re.escape(entity.surface)
+        if re.search(rf"\b{name}(?:,[^,.]{{1,80}},)?\s+(?:{REPORTING})\b", shown) or re.search(
+            rf"\b(?:{REPORTING})\s+{name}\b", shown
+        ):
+            speakers.add(entity.surface)
+    # A sentence reporting someone else's words ("…, the chief inspector said") has another
+    # subject than the name opening it.
+    first = shown[: cached_sentence_spans(shown)[0][1]] if shown else ""
+    if not speakers and entities and first.startswith(entities[0].surface):
+        if len(entities[0].terms) >= 2 and not REPORTING_VERB.search(first):
+            speakers.add(entities[0].surface)
+    return _HE_OR_SHE.sub(speakers.pop(), claim, count=1) if len(speakers) == 1 else claim
 
 
 def _anonymous_quotation(sentences: str) -> bool:
