@@ -5,9 +5,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from service.answer.evidence import Evidence, Sentence, attribution, coverage, fits_kind, mentions
+from service.answer.evidence import Evidence, Sentence, coverage, fits_kind
 from service.answer.features import term_weights
 from service.answer.question import Question
+from service.answer.speakers import attribution, mentions
 
 MAX_SENTENCES = 3
 MAX_WORDS = 110

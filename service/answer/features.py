@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from service.answer.evidence import Evidence, Sentence, attribution, coverage, fits_kind
+from service.answer.evidence import Evidence, Sentence, coverage, fits_kind
 from service.answer.question import Entity, Question
+from service.answer.speakers import attribution
 
 FEATURES = (
     "dense",  # cosine of question and sentence
