@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from service.labels import document_label
+from service.retrieval.fusion import fused_ranking, jaccard
 from service.retrieval.lexical import BM25Index
 from service.retrieval.terms import terms
 from vectorstore.embeddings import Embedder
@@ -248,37 +249,20 @@ class HybridRetriever:
             and chunk.content_hash == documents[chunk.doc_id].content_hash
         ]
 
-        fused: dict[str, float] = {}
-        by_id: dict[str, StoredChunk] = {}
-        for rank, (chunk, _) in enumerate(dense_hits, start=1):
-            fused[chunk.id] = fused.get(chunk.id, 0.0) + 1.0 / (self.rrf_k + rank)
-            by_id[chunk.id] = chunk
-        for rank, (chunk_id, _) in enumerate(lexical, start=1):
-            if chunk_id not in chunks:
-                continue
-            fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (self.rrf_k + rank)
+        by_id = {chunk.id: chunk for chunk, _ in dense_hits}
+        lexical_ids = [cid for cid, _ in lexical if cid in chunks]
+        for chunk_id in lexical_ids:
             by_id.setdefault(chunk_id, chunks[chunk_id])
-
-        # RRF order, except that each ranker's two best always make the cut: a passage one
-        # ranker is sure of (a rare name, an exact phrase) is not lost to the other's noise.
-        by_rrf = sorted(fused, key=lambda cid: (-fused[cid], cid))
-        heads = [c.id for c, _ in dense_hits[:2]] + [cid for cid, _ in lexical[:2] if cid in by_id]
-        ranked = list(dict.fromkeys(sorted(set(heads), key=by_rrf.index) + by_rrf))
+        ranked = fused_ranking([c.id for c, _ in dense_hits], lexical_ids, self.rrf_k)
         chosen: list[Passage] = []
         chosen_terms: list[set[str]] = []
-        for chunk_id in ranked:
+        for chunk_id, score in ranked:
             chunk = by_id[chunk_id]
             chunk_terms = self.lexical.term_set(chunk_id) or set(terms(chunk.text))
-            if any(
-                _jaccard(chunk_terms, other) >= self.duplicate_jaccard for other in chosen_terms
-            ):
+            if any(jaccard(chunk_terms, other) >= self.duplicate_jaccard for other in chosen_terms):
                 continue  # a near-duplicate of a better passage (syndicated copy, re-post)
-            chosen.append(Passage(chunk=chunk, score=fused[chunk_id]))
+            chosen.append(Passage(chunk=chunk, score=score))
             chosen_terms.append(chunk_terms)
             if len(chosen) == k:
                 break
         return chosen
-
-
-def _jaccard(a: set[str], b: set[str]) -> float:
-    return len(a & b) / len(a | b) if a and b else 0.0
