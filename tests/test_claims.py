@@ -134,6 +134,12 @@ def in_article(sentence: str) -> Source:
         ("The operator hired 85 new drivers last year.",
          "It had hired only 85 so far this year. Without drivers, the new timetable fails.",
          "85 new"),
+        # "More" or "others" after a figure counts what the sentence counted before it, or
+        # the noun after it.
+        ("Storm Brann sank 7 boats and damaged at least 30 others.",
+         "Storm Brann sank seven boats, damaging at least 30 more.", None),
+        ("The storm sank 30 more boats.", "The storm sank 30 boats overnight.", None),
+        ("The storm sank 30 more homes.", "The storm sank 30 boats overnight.", "30 more"),
         # A describing word the source lacks narrows what is counted.
         ("The clinic cancelled 300 surgical operations.",
          "The clinic cancelled 300 operations and appointments.", "300 surgical"),

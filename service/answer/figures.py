@@ -83,6 +83,11 @@ def with_numerals(text: str) -> str:
     return _SPELT_NUMBER.sub(digits, text)
 
 
+# Words after a figure that count relative to something else, not a thing of their own.
+_RELATIVE_COUNT = frozenset({"more", "fewer", "others", "other", "additional", "extra"})
+_NEXT_WORD = re.compile(r"\s+([a-z][a-z'’]*)\b(?!-)")
+
+
 def uncounted(claim: str, cited: str) -> str | None:
     """The first "number word" of the claim whose word the cited sentences lack: "1,200
     crowns" cited to a sentence about 1,200 homes. Changing what a figure counts misleads as
@@ -93,6 +98,12 @@ def uncounted(claim: str, cited: str) -> str | None:
     claim = with_units_named(claim)
     for found in _COUNT.finditer(claim):
         word = found.group(1)
+        if word in _RELATIVE_COUNT:
+            # "30 more boats" counts boats; "damaged 30 others" counts what it counted before.
+            following = _NEXT_WORD.match(claim, found.end())
+            if following is None or following.group(1) in STOPWORDS:
+                continue
+            word = following.group(1)
         if word in STOPWORDS or _names_a_time(found.group(0), claim[: found.start()]):
             continue
         # In the sentences that give the figure: another sentence's word counts something else.
