@@ -34,6 +34,7 @@ TWINNED = ["corpus-written-12", "corpus-written-13"]
 # Twinned too, written blind a round later and measured once when they came: not yet held to
 # every lookalike declined, so gated against their baseline.
 TWINNED_2 = ["corpus-written-14", "corpus-written-15"]
+TWINNED_3 = ["corpus-written-16", "corpus-written-17"]  # the same, a round later again
 CORPORA = {
     "samples": ([ARTICLES], ["dev", "holdout", "fresh"]),
     "corpus-dev": (
@@ -44,6 +45,7 @@ CORPORA = {
     "written": ([ROOT / "data" / name for name in WRITTEN], WRITTEN),
     "twinned": ([ROOT / "data" / name for name in TWINNED], TWINNED),
     "twinned-2": ([ROOT / "data" / name for name in TWINNED_2], TWINNED_2),
+    "twinned-3": ([ROOT / "data" / name for name in TWINNED_3], TWINNED_3),
 }
 BASELINE = EVAL_DIR / "baseline-llm-scripted.json"
 TOLERANCE = 0.02  # as the eval gate's: one item in 60 flipping is noise
@@ -52,7 +54,7 @@ TOLERANCE = 0.02  # as the eval gate's: one item in 60 flipping is noise
 @pytest.fixture(scope="module")
 def stub() -> Iterator[ScriptedLLM]:
     replies = ["samples", "corpus-dev", "corpus-dev-written", "corpus-dev-written-2", *WRITTEN,
-               *TWINNED, *TWINNED_2]  # fmt: skip
+               *TWINNED, *TWINNED_2, *TWINNED_3]  # fmt: skip
     claims = [LLM / f"{name}-claims.jsonl" for name in replies]
     overclaims = [LLM / f"{name}-overclaims.jsonl" for name in replies]
     gold = [GOLD / f"{name}.jsonl" for _, names in CORPORA.values() for name in names]
