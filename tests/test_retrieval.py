@@ -6,6 +6,7 @@ import pytest
 from langchain_core.runnables import RunnableLambda
 
 from service.ingest.loaders import record_to_document
+from service.retrieval.fusion import fused_ranking
 from service.retrieval.hybrid import Filters
 from service.retrieval.langchain import NewsRetriever
 from service.services import Services, build_services
@@ -23,6 +24,14 @@ def test_every_spelling_of_a_name_finds_the_articles_using_another(
         assert ZELENSKY_ONLY in docs, spelling
         lexical = retriever.lexical.search(f"{spelling} Telegram", 3)
         assert lexical[0][0].startswith(ZELENSKY_ONLY)
+
+
+def test_each_rankers_two_best_come_before_a_passage_both_rank_third() -> None:
+    dense, lexical = ["d1", "d2", "both", "d3"], ["l1", "l2", "both"]
+    ranked = fused_ranking(dense, lexical, rrf_k=60)
+    scores = dict(ranked)
+    assert scores["both"] == max(scores.values())  # by RRF alone it would lead
+    assert [cid for cid, _ in ranked] == ["d1", "l1", "d2", "l2", "both", "d3"]
 
 
 def test_a_passage_only_the_lexical_ranker_is_sure_of_is_kept(sample_services: Services) -> None:
