@@ -136,8 +136,8 @@ def in_article(sentence: str) -> Source:
          "85 new"),
         # "More" or "others" after a figure counts what the sentence counted before it, or
         # the noun after it.
-        ("Storm Brann sank 7 boats and damaged at least 30 others.",
-         "Storm Brann sank seven boats, damaging at least 30 more.", None),
+        ("The gale sank 7 boats and damaged at least 30 others.",
+         "The gale sank seven boats, damaging at least 30 more.", None),
         ("The storm sank 30 more boats.", "The storm sank 30 boats overnight.", None),
         ("The storm sank 30 more homes.", "The storm sank 30 boats overnight.", "30 more"),
         # A describing word the source lacks narrows what is counted.
