@@ -172,7 +172,8 @@ def naming_the_speaker(claim: str, shown: str, kind: str) -> str:
             speakers.add(entity.surface)
     # A sentence reporting someone else's words ("…, the chief inspector said") has another
     # subject than the name opening it.
-    first = shown[: cached_sentence_spans(shown)[0][1]] if shown else ""
+    spans = cached_sentence_spans(shown)
+    first = shown[: spans[0][1]] if spans else ""
     if not speakers and entities and first.startswith(entities[0].surface):
         if len(entities[0].terms) >= 2 and not REPORTING_VERB.search(first):
             speakers.add(entities[0].surface)
